@@ -1,0 +1,35 @@
+"""The `centralita` command: one entry point for operators, planners and developers."""
+
+from __future__ import annotations
+
+import typer
+
+from centralita import __version__
+
+app = typer.Typer(
+    name="centralita",
+    help=(
+        "Centralita, an open-source contact center.\n\n"
+        "Quick start: `centralita db upgrade` creates or updates the database, "
+        "`centralita demo` seeds a demo company and serves it, "
+        "`centralita serve` runs the center."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.command()
+def version() -> None:
+    """Print Centralita's version."""
+    typer.echo(__version__)
+
+
+# --- sub-commands registered by feature modules (one line each) -------------------------
+# (keep this block sorted; each feature owns its own module under centralita.cli)
+# --- end of sub-commands ----------------------------------------------------------------
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
