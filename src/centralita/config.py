@@ -1,0 +1,131 @@
+"""Configuration, read once at start-up: environment, then a TOML file, then defaults.
+
+Every setting has a key (`database_url`), an environment variable (`CENTRALITA_DATABASE_URL`)
+and may appear in a TOML file (`database_url = "..."`). The file is the one named by
+`CENTRALITA_CONFIG` (or passed as `path`); a missing named file, an unknown key, or a value of
+the wrong type stops start-up with a `ConfigError` whose message is one line naming the key
+and what is accepted. Secrets are `SecretStr`, so they never print.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from centralita.errors import CentralitaError
+
+ENV_PREFIX = "CENTRALITA_"
+#: Environment variables with our prefix that are not settings: they steer loading, the
+#: build scripts' cache, or the test suite.
+_NON_SETTING_ENV = {"CENTRALITA_CONFIG", "CENTRALITA_CACHE"}
+_NON_SETTING_PREFIXES = ("CENTRALITA_TEST_",)
+
+
+class ConfigError(CentralitaError):
+    code = "bad-config"
+
+
+class Settings(BaseModel):
+    """All of Centralita's settings with their defaults (the embedded defaults of `make demo`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    database_url: SecretStr = Field(
+        default=SecretStr("sqlite:///var/centralita.db"),
+        description="SQLAlchemy URL; SQLite file under var/ by default, "
+        "e.g. postgresql+psycopg://user:pass@127.0.0.1:5432/centralita",
+    )
+    host: str = Field(default="127.0.0.1", description="address the web server listens on")
+    port: int = Field(default=8080, ge=1, le=65535, description="web server port")
+    data_dir: Path = Field(default=Path("var"), description="where files (recordings...) go")
+    secret_key: SecretStr = Field(
+        default=SecretStr("change-me-in-production"),
+        description="key that signs session cookies and CSRF tokens",
+    )
+    admin_token: SecretStr | None = Field(
+        default=None, description="bearer token for the administration API (none: API closed)"
+    )
+    timezone: str = Field(default="America/Bogota", description="the center's time zone")
+    language: Literal["es", "en"] = Field(default="es", description="default UI language")
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r} (use an IANA name such as America/Bogota)"
+            ) from None
+        return value
+
+    def public_dict(self) -> dict[str, str]:
+        """Settings as strings, secrets masked (for `centralita config`)."""
+        out: dict[str, str] = {}
+        for key, value in self.model_dump().items():
+            out[key] = "**********" if isinstance(value, SecretStr) else str(value)
+        return out
+
+    @property
+    def database_url_plain(self) -> str:
+        return self.database_url.get_secret_value()
+
+
+def load_settings(
+    path: str | Path | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Load settings from `environ` (default `os.environ`) over the TOML file over defaults."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    origin: dict[str, str] = {}
+
+    file_name = path if path is not None else env.get("CENTRALITA_CONFIG")
+    if file_name:
+        file_path = Path(file_name)
+        try:
+            with file_path.open("rb") as fh:
+                data = tomllib.load(fh)
+        except FileNotFoundError:
+            raise ConfigError(
+                f"configuration file {file_path} does not exist", file=str(file_path)
+            ) from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(
+                f"configuration file {file_path} is not valid TOML: {exc}", file=str(file_path)
+            ) from None
+        for key, value in data.items():
+            values[key] = value
+            origin[key] = f"{file_path}: key '{key}'"
+
+    for name, value in env.items():
+        if not name.startswith(ENV_PREFIX) or name in _NON_SETTING_ENV:
+            continue
+        if name.startswith(_NON_SETTING_PREFIXES):
+            continue
+        key = name[len(ENV_PREFIX) :].lower()
+        values[key] = value
+        origin[key] = f"environment variable {name}"
+
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        raise _one_line(exc, origin) from None
+
+
+def _one_line(exc: ValidationError, origin: Mapping[str, str]) -> ConfigError:
+    err = exc.errors()[0]
+    key = str(err["loc"][0]) if err["loc"] else "?"
+    where = origin.get(key, f"setting '{key}'")
+    if err["type"] == "extra_forbidden":
+        known = ", ".join(sorted(Settings.model_fields))
+        return ConfigError(f"unknown setting in {where} (known settings: {known})", key=key)
+    message = str(err["msg"]).removeprefix("Value error, ")
+    return ConfigError(f"bad value for {where}: {message}", key=key)
