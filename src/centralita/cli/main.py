@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from centralita import __version__
+from centralita.cli import db, serve
 
 app = typer.Typer(
     name="centralita",
@@ -24,6 +25,12 @@ app = typer.Typer(
 def version() -> None:
     """Print Centralita's version."""
     typer.echo(__version__)
+
+
+app.command()(serve.serve)
+app.command()(serve.demo)
+app.command()(serve.config)
+app.add_typer(db.app, name="db")
 
 
 # --- sub-commands registered by feature modules (one line each) -------------------------

@@ -51,6 +51,7 @@ def append(
     tx: Tx,
     kind: str,
     at: datetime,
+    /,
     *,
     tenant_id: int | None,
     actor: str | None = None,

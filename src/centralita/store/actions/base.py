@@ -39,7 +39,7 @@ def insert(
     tx: Tx,
     row: RowT,
     *,
-    kind: str,
+    event: str,
     at: datetime,
     actor: str | None,
     unique: dict[str, Any],
@@ -48,11 +48,11 @@ def insert(
     agent_id: int | None = None,
     **payload: Any,
 ) -> RowT:
-    """Add `row` and its event `kind` in `tx`; a duplicate of `unique` is `AlreadyExists`.
+    """Add `row` and its `event` (kind) in `tx`; a duplicate of `unique` is `AlreadyExists`.
 
     The event's tenant is `tenant_id`, else the row's own, else (for a new tenant) its id.
     """
-    entity = kind.split(".")[0]
+    entity = event.split(".")[0]
     with conflicts_as(entity, **unique), tx.session.begin_nested():
         tx.session.add(row)
         tx.session.flush()
@@ -62,7 +62,7 @@ def insert(
         tenant_id = getattr(row, "id", None)
     events.append(
         tx,
-        kind,
+        event,
         at,
         tenant_id=tenant_id,
         actor=actor,

@@ -20,7 +20,7 @@ def do_create_contact(
     contact = insert(
         tx,
         Contact(tenant_id=tenant_id, created_at=at, **fields),
-        kind="contact.created",
+        event="contact.created",
         at=at,
         actor=actor,
         unique={},
@@ -41,7 +41,7 @@ def do_add_contact_phone(
     return insert(
         tx,
         row,
-        kind="contact.phone_added",
+        event="contact.phone_added",
         at=at,
         actor=actor,
         unique={"contact_id": contact_id, "number": number},

@@ -72,7 +72,7 @@ def do_record_interaction(
     insert(
         tx,
         row,
-        kind="interaction.arrived",
+        event="interaction.arrived",
         at=at,
         actor=actor,
         unique={"interaction_id": interaction_id},
@@ -117,7 +117,7 @@ def do_record_wrapup(
     return insert(
         tx,
         row,
-        kind="interaction.wrapped_up",
+        event="interaction.wrapped_up",
         at=at,
         actor=actor,
         unique={},

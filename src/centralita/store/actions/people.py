@@ -43,7 +43,7 @@ def do_create_tenant(tx: Tx, *, slug: str, name: str, at: datetime, actor: str |
     return insert(
         tx,
         Tenant(slug=slug, name=name.strip(), created_at=at),
-        kind="tenant.created",
+        event="tenant.created",
         at=at,
         actor=actor,
         unique={"slug": slug},
@@ -60,7 +60,7 @@ def do_create_site(
     return insert(
         tx,
         Site(tenant_id=tenant_id, name=name, timezone=timezone),
-        kind="site.created",
+        event="site.created",
         at=at,
         actor=actor,
         unique={"name": name},
@@ -111,7 +111,7 @@ def do_create_user(
     return insert(
         tx,
         user,
-        kind="user.created",
+        event="user.created",
         at=at,
         actor=actor,
         unique={"username": username},
@@ -128,7 +128,7 @@ def do_grant_tenant(
     return insert(
         tx,
         TenantGrant(user_id=user_id, tenant_id=tenant_id),
-        kind="tenant.granted",
+        event="tenant.granted",
         at=at,
         actor=actor,
         unique={"user_id": user_id, "tenant_id": tenant_id},
@@ -157,7 +157,7 @@ def do_create_team(
     return insert(
         tx,
         Team(tenant_id=tenant_id, name=name, supervisor_id=supervisor_id),
-        kind="team.created",
+        event="team.created",
         at=at,
         actor=actor,
         unique={"name": name},
@@ -174,7 +174,7 @@ def do_add_team_member(
     return insert(
         tx,
         TeamMember(team_id=team_id, user_id=user_id),
-        kind="team.member_added",
+        event="team.member_added",
         at=at,
         actor=actor,
         unique={"team_id": team_id, "user_id": user_id},

@@ -35,7 +35,7 @@ def do_create_skill(tx: Tx, *, tenant_id: int, name: str, at: datetime, actor: s
     return insert(
         tx,
         Skill(tenant_id=tenant_id, name=name.strip()),
-        kind="skill.created",
+        event="skill.created",
         at=at,
         actor=actor,
         unique={"name": name},
@@ -69,7 +69,7 @@ def do_create_pause_reason(
     return insert(
         tx,
         row,
-        kind="pause_reason.created",
+        event="pause_reason.created",
         at=at,
         actor=actor,
         unique={"code": code},
@@ -101,7 +101,7 @@ def do_create_queue(
     return insert(
         tx,
         row,
-        kind="queue.created",
+        event="queue.created",
         at=at,
         actor=actor,
         unique={"name": spec.name},
@@ -127,7 +127,7 @@ def do_create_campaign(
     campaign = insert(
         tx,
         row,
-        kind="campaign.created",
+        event="campaign.created",
         at=at,
         actor=actor,
         unique={"name": spec.name},
@@ -146,7 +146,7 @@ def do_add_campaign_number(
     return insert(
         tx,
         row,
-        kind="campaign.number_added",
+        event="campaign.number_added",
         at=at,
         actor=actor,
         unique={"number": number},
@@ -182,7 +182,7 @@ def do_create_disposition(
     return insert(
         tx,
         row,
-        kind="disposition.created",
+        event="disposition.created",
         at=at,
         actor=actor,
         unique={"code": code, "campaign_id": campaign_id},
