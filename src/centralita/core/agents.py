@@ -1,0 +1,137 @@
+"""An agent's run-time state (owned and mutated only by the router).
+
+Presence (logged in, paused with a reason, logout pending) is what the agent asked for;
+legs are the interactions it holds (ringing, talking, on hold, in wrap-up). The state a
+wallboard shows is derived from both (`derive`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from centralita.core.config import AgentConfig
+from centralita.core.outcomes import AgentState
+from centralita.core.skills import agent_skills
+
+if TYPE_CHECKING:
+    from centralita.core.interactions import Interaction
+    from centralita.core.queues import Pool, Queue
+
+# Leg states, indexes into Agent.counts.
+RINGING = 0
+TALKING = 1
+HOLD = 2
+WRAP = 3
+
+
+class Agent:
+    __slots__ = (
+        "capacity",
+        "config",
+        "counts",
+        "epoch",
+        "handled_today",
+        "id",
+        "idle_since",
+        "legs",
+        "load",
+        "logged_in",
+        "logout_pending",
+        "pause",
+        "pause_token",
+        "pools",
+        "pools_gen",
+        "queues",
+        "reason",
+        "rr",
+        "since",
+        "skills",
+        "state",
+        "talk_today",
+        "targeted",
+        "wrap_tokens",
+        "wrap_until",
+    )
+
+    def __init__(self, config: AgentConfig) -> None:
+        self.id = config.id
+        self.config = config
+        self.skills = agent_skills(config.skills, config.site)
+        self.capacity = dict(config.capacity)
+        self.load = dict.fromkeys(self.capacity, 0)
+        # bumped whenever the agent's availability (or key) for a channel changes, so
+        # index entries made earlier become stale (lazy deletion)
+        self.epoch = dict.fromkeys(self.capacity, 0)
+        self.idle_since = dict.fromkeys(self.capacity, 0.0)
+        self.logged_in = False
+        self.logout_pending = False
+        self.pause: str | None = None
+        self.pause_token = 0
+        self.state = AgentState.LOGGED_OUT
+        self.reason: str | None = None
+        self.since = 0.0
+        self.legs: dict[str, tuple[int, str]] = {}  # interaction id → (leg state, channel)
+        self.counts = [0, 0, 0, 0]
+        self.queues: list[Queue] = []
+        self.rr: dict[str, int] = {}
+        self.pools: dict[str, list[Pool]] = {}
+        self.pools_gen = -1
+        self.handled_today = 0
+        self.talk_today = 0.0
+        # interactions waiting for this agent only, by channel: (rank, seq, token, it)
+        self.targeted: dict[str, list[tuple[float, int, int, Interaction]]] = {}
+        self.wrap_tokens: dict[str, int] = {}
+        self.wrap_until: dict[str, float] = {}
+
+    def ready_for(self, channel: str) -> bool:
+        """Whether a new offer on `channel` may go to this agent now."""
+        return (
+            self.logged_in
+            and self.pause is None
+            and not self.logout_pending
+            and self.load.get(channel, 0) < self.capacity.get(channel, 0)
+        )
+
+    def derive(self) -> tuple[AgentState, str | None]:
+        """The displayed state and reason from presence and legs."""
+        counts = self.counts
+        if counts[RINGING]:
+            return AgentState.RESERVED, None
+        if counts[TALKING]:
+            return AgentState.TALKING, None
+        if counts[HOLD]:
+            return AgentState.ON_HOLD, None
+        if counts[WRAP]:
+            return AgentState.WRAP_UP, None
+        if not self.logged_in:
+            return AgentState.LOGGED_OUT, None
+        if self.pause is not None:
+            return AgentState.NOT_READY, self.pause
+        return AgentState.AVAILABLE, None
+
+    def add_leg(self, interaction_id: str, leg: int, channel: str) -> None:
+        self.legs[interaction_id] = (leg, channel)
+        self.counts[leg] += 1
+        self.load[channel] = self.load.get(channel, 0) + 1
+        self.epoch[channel] = self.epoch.get(channel, 0) + 1
+
+    def move_leg(self, interaction_id: str, leg: int) -> None:
+        old, channel = self.legs[interaction_id]
+        self.counts[old] -= 1
+        self.counts[leg] += 1
+        self.legs[interaction_id] = (leg, channel)
+
+    def drop_leg(self, interaction_id: str, now: float) -> str:
+        """Remove a leg; returns its channel. The channel frees up (new epoch)."""
+        old, channel = self.legs.pop(interaction_id)
+        self.counts[old] -= 1
+        self.load[channel] -= 1
+        self.epoch[channel] += 1
+        if self.load[channel] == 0:
+            self.idle_since[channel] = now
+        return channel
+
+    def invalidate(self) -> None:
+        """Make every index entry of this agent stale (paused, logged out…)."""
+        for channel in self.epoch:
+            self.epoch[channel] += 1

@@ -1,0 +1,175 @@
+"""Matching interactions and agents through the pools' heaps.
+
+Two directions, both O(log n) per decision with lazy deletion:
+
+* an interaction needs an agent (`_route`): pop the best valid agent of its pool;
+* an agent has room (`_serve`): peek the best valid interaction of each pool it
+  qualifies for and take the best of those (queue weight, then rank, then arrival).
+
+Work conservation follows: an interaction waits only in a pool without valid agents,
+and an agent is advertised only after finding no interaction it could take.
+"""
+
+from __future__ import annotations
+
+from heapq import heappop, heappush
+
+from centralita.core.agents import RINGING, Agent
+from centralita.core.commands import OfferToAgent
+from centralita.core.events import Requirement
+from centralita.core.interactions import OFFERED, WAITING, Interaction
+from centralita.core.queues import Pool, Queue
+from centralita.core.records import InteractionOffered
+from centralita.core.skills import qualifies, relax
+from centralita.core.state import Output, RouterState
+from centralita.core.strategies import agent_key
+from centralita.core.timers import RING
+
+
+class Matching(RouterState):
+    # --- pools ------------------------------------------------------------------------
+
+    def _pool(self, queue: Queue, channel: str, required: Requirement) -> Pool:
+        pool = queue.pools.get((channel, required))
+        if pool is None:
+            pool = Pool(queue, channel, required)
+            queue.pools[(channel, required)] = pool
+            self.pool_gen += 1
+            for agent in queue.members:
+                if agent.ready_for(channel) and qualifies(agent.skills, required):
+                    self._push_agent(pool, agent, channel)
+        return pool
+
+    def _pools_for(self, agent: Agent, channel: str) -> list[Pool]:
+        if agent.pools_gen != self.pool_gen:
+            agent.pools = {}
+            for queue in agent.queues:
+                for pool in queue.pools.values():
+                    if qualifies(agent.skills, pool.required):
+                        agent.pools.setdefault(pool.channel, []).append(pool)
+            agent.pools_gen = self.pool_gen
+        return agent.pools.get(channel, [])
+
+    def _current_pool(self, inter: Interaction) -> Pool:
+        queue = inter.queue
+        assert queue is not None
+        steps = queue.config.relax
+        cap = steps[inter.step - 1].max_level if inter.step else None
+        return self._pool(queue, inter.channel, relax(inter.skills, cap))
+
+    def _push_agent(self, pool: Pool, agent: Agent, channel: str) -> None:
+        k1, k2 = agent_key(pool.queue, agent, channel, self.rng)
+        self.uid += 1
+        heappush(pool.agents, (k1, k2, self.uid, agent, agent.epoch[channel]))
+
+    def _advertise(self, agent: Agent, channel: str) -> None:
+        """Put a free agent into every pool it qualifies for (under a fresh epoch)."""
+        agent.epoch[channel] += 1
+        for pool in self._pools_for(agent, channel):
+            self._push_agent(pool, agent, channel)
+
+    # --- interaction side -------------------------------------------------------------
+
+    def _route(self, inter: Interaction, now: float, out: list[Output]) -> None:
+        """Offer a waiting interaction (not in any heap) or make it wait."""
+        channel = inter.channel
+        target = inter.target
+        if target is not None:
+            if target.ready_for(channel):
+                self._offer(inter, [target], now, out)
+            else:
+                heap_ = target.targeted.setdefault(channel, [])
+                heappush(heap_, (inter.rank, inter.seq, inter.token, inter))
+            return
+        pool = inter.pool
+        assert pool is not None
+        heap = pool.agents
+        if pool.queue.ring_all:
+            taken: list[Agent] = []
+            seen: set[str] = set()
+            while heap:
+                entry = heappop(heap)
+                agent = entry[3]
+                if agent.epoch[channel] == entry[4] and agent.id not in seen:
+                    seen.add(agent.id)
+                    taken.append(agent)
+            if taken:
+                self._offer(inter, taken, now, out)
+                return
+        else:
+            while heap:
+                entry = heappop(heap)
+                agent = entry[3]
+                if agent.epoch[channel] == entry[4]:
+                    self._offer(inter, [agent], now, out)
+                    return
+        heappush(pool.waiting, (inter.rank, inter.seq, inter.token, inter))
+
+    # --- agent side -------------------------------------------------------------------
+
+    def _serve(self, agent: Agent, channel: str, now: float, out: list[Output]) -> None:
+        """Give a free agent the best interaction it may take, or advertise it."""
+        while agent.ready_for(channel):
+            inter = self._best_waiting(agent, channel)
+            if inter is None:
+                self._advertise(agent, channel)
+                return
+            self._offer(inter, [agent], now, out, advertise=False)
+
+    def _serve_all(self, agent: Agent, now: float, out: list[Output]) -> None:
+        for channel in agent.capacity:
+            self._serve(agent, channel, now, out)
+
+    def _best_waiting(self, agent: Agent, channel: str) -> Interaction | None:
+        targeted = agent.targeted.get(channel)
+        while targeted:
+            entry = heappop(targeted)
+            if entry[3].token == entry[2]:
+                return entry[3]
+        best: tuple[float, float, int, int, Interaction] | None = None
+        best_pool: Pool | None = None
+        for pool in self._pools_for(agent, channel):
+            heap = pool.waiting
+            while heap:
+                top = heap[0]
+                if top[3].token == top[2]:
+                    break
+                heappop(heap)
+            else:
+                continue
+            key = (pool.queue.neg_weight, top[0], top[1], top[2], top[3])
+            if best is None or key < best:
+                best, best_pool = key, pool
+        if best_pool is None:
+            return None
+        return heappop(best_pool.waiting)[3]
+
+    # --- offering ---------------------------------------------------------------------
+
+    def _offer(
+        self,
+        inter: Interaction,
+        agents: list[Agent],
+        now: float,
+        out: list[Output],
+        advertise: bool = True,
+    ) -> None:
+        queue = inter.queue
+        assert queue is not None and inter.state == WAITING
+        inter.token += 1
+        inter.state = OFFERED
+        inter.offer_token += 1
+        inter.offers = agents
+        iid = inter.id
+        channel = inter.channel
+        timeout = queue.config.ring_timeout
+        for agent in agents:
+            agent.add_leg(iid, RINGING, channel)
+            queue.rr_next += 1
+            agent.rr[queue.id] = queue.rr_next
+            out.append(OfferToAgent(iid, agent.id, queue.id, timeout))
+            out.append(InteractionOffered(now, iid, agent.id, queue.id))
+            self._set_state(agent, now, out, iid)
+            if advertise and agent.ready_for(channel):
+                self._advertise(agent, channel)
+        self.timers.set(now + timeout, RING, inter, inter.offer_token)

@@ -1,0 +1,157 @@
+"""Handlers of agent events: login, logout, pauses, wrap-up; and agent timers."""
+
+from __future__ import annotations
+
+from centralita.core.agents import RINGING, WRAP, Agent
+from centralita.core.config import WhenNoAgents
+from centralita.core.errors import InvalidTransition
+from centralita.core.events import (
+    AgentLoggedIn,
+    AgentLoggedOut,
+    AgentPaused,
+    AgentReadied,
+    DayStarted,
+    WrapUpEnded,
+    WrapUpExtended,
+)
+from centralita.core.handling import InteractionHandlers
+from centralita.core.queues import Queue
+from centralita.core.records import PauseLimitExceeded
+from centralita.core.records import WrapUpExtended as WrapUpExtendedRecord
+from centralita.core.state import Output
+from centralita.core.timers import WRAP_UP
+
+
+def _wrong(agent: Agent, event: str) -> InvalidTransition:
+    return InvalidTransition(agent=agent.id, state=agent.state.value, event=event)
+
+
+class AgentHandlers(InteractionHandlers):
+    def _logged_in(self, e: AgentLoggedIn, now: float, out: list[Output]) -> None:
+        agent = self.agent(e.agent_id)
+        if agent.logged_in or agent.legs:
+            raise _wrong(agent, "agent_logged_in")
+        if e.reason is not None:
+            self.pause_reason(e.reason)
+        agent.logged_in = True
+        agent.logout_pending = False
+        agent.pause = e.reason
+        for channel in agent.idle_since:
+            agent.idle_since[channel] = now
+        for queue in agent.queues:
+            queue.logged_in += 1
+        self._set_state(agent, now, out, None)
+        self._serve_all(agent, now, out)
+
+    def _logged_out(self, e: AgentLoggedOut, now: float, out: list[Output]) -> None:
+        agent = self.agent(e.agent_id)
+        if not agent.logged_in or agent.logout_pending:
+            raise _wrong(agent, "agent_logged_out")
+        agent.logout_pending = True
+        agent.invalidate()
+        for queue in agent.queues:
+            queue.logged_in -= 1
+        for iid, (leg, _channel) in list(agent.legs.items()):
+            if leg == RINGING:
+                inter = self.interactions[iid]
+                self._cancel_offers(inter, [agent], now, out, "agent_left", serve=False)
+                if not inter.offers:
+                    self._requeue(inter, now, out)
+            elif leg == WRAP:
+                self._end_wrap(agent, iid, now)
+        self._after_work(agent, now, out)
+        self._set_state(agent, now, out, None)
+        for queue in agent.queues:
+            if queue.logged_in == 0:
+                self._evict(queue, now, out)
+
+    def _after_work(self, agent: Agent, now: float, out: list[Output]) -> None:
+        if agent.logout_pending and not agent.legs:
+            agent.logout_pending = False
+            agent.logged_in = False
+            agent.pause = None
+            self._set_state(agent, now, out, None)
+
+    def _evict(self, queue: Queue, now: float, out: list[Output]) -> None:
+        """The last member logged out: apply `when_no_agents` to who is waiting."""
+        policy = queue.config.when_no_agents
+        if policy is WhenNoAgents.WAIT:
+            return
+        for inter in sorted(queue.waiting.values(), key=lambda i: (i.rank, i.seq)):
+            self._leave(inter, now, out, "agent_left")
+            if policy is WhenNoAgents.REJECT:
+                self._reject(inter, queue, "no_agents", now, out)
+            else:
+                self._overflow(inter, queue, now, out, 0)
+
+    def _paused(self, e: AgentPaused, now: float, out: list[Output]) -> None:
+        agent = self.agent(e.agent_id)
+        self.pause_reason(e.reason)
+        if not agent.logged_in or agent.logout_pending:
+            raise _wrong(agent, "agent_paused")
+        agent.pause = e.reason
+        agent.invalidate()
+        self._set_state(agent, now, out, None)
+
+    def _readied(self, e: AgentReadied, now: float, out: list[Output]) -> None:
+        agent = self.agent(e.agent_id)
+        if not agent.logged_in or agent.logout_pending:
+            raise _wrong(agent, "agent_readied")
+        if agent.pause is None:
+            return  # already ready: nothing changes, nothing to log
+        agent.pause = None
+        for channel in agent.idle_since:
+            if agent.load[channel] == 0:
+                agent.idle_since[channel] = now
+        self._set_state(agent, now, out, None)
+        self._serve_all(agent, now, out)
+
+    def _end_wrap(self, agent: Agent, interaction_id: str, now: float) -> str:
+        agent.wrap_until.pop(interaction_id, None)
+        agent.wrap_tokens.pop(interaction_id, None)
+        return agent.drop_leg(interaction_id, now)
+
+    def _wrap_ended(self, e: WrapUpEnded, now: float, out: list[Output]) -> None:
+        agent = self.agent(e.agent_id)
+        wrapping = [iid for iid, (leg, _) in agent.legs.items() if leg == WRAP]
+        if e.interaction_id is not None:
+            if e.interaction_id not in wrapping:
+                raise _wrong(agent, "wrap_up_ended")
+            wrapping = [e.interaction_id]
+        if not wrapping:
+            raise _wrong(agent, "wrap_up_ended")
+        channels = {self._end_wrap(agent, iid, now) for iid in wrapping}
+        self._set_state(agent, now, out, wrapping[-1])
+        self._after_work(agent, now, out)
+        for channel in sorted(channels):
+            self._serve(agent, channel, now, out)
+
+    def _wrap_timeout(
+        self, agent: Agent, interaction_id: str, now: float, out: list[Output]
+    ) -> None:
+        channel = self._end_wrap(agent, interaction_id, now)
+        self._set_state(agent, now, out, interaction_id)
+        self._after_work(agent, now, out)
+        self._serve(agent, channel, now, out)
+
+    def _wrap_extended(self, e: WrapUpExtended, now: float, out: list[Output]) -> None:
+        agent = self.agent(e.agent_id)
+        wrapping = [iid for iid, (leg, _) in agent.legs.items() if leg == WRAP]
+        if not wrapping or e.seconds <= 0:
+            raise _wrong(agent, "wrap_up_extended")
+        for iid in wrapping:
+            until = agent.wrap_until[iid] + e.seconds
+            token = agent.wrap_tokens[iid] + 1
+            agent.wrap_tokens[iid] = token
+            agent.wrap_until[iid] = until
+            self.timers.set(until, WRAP_UP, agent, token, iid)
+            out.append(WrapUpExtendedRecord(now, agent.id, iid, until))
+
+    def _pause_limit(self, agent: Agent, limit: float, now: float, out: list[Output]) -> None:
+        assert agent.reason is not None
+        out.append(PauseLimitExceeded(now, agent.id, agent.reason, limit))
+
+    def _day_started(self, e: DayStarted, now: float, out: list[Output]) -> None:
+        for agent in self.agents.values():
+            agent.handled_today = 0
+            agent.talk_today = 0.0

@@ -1,0 +1,77 @@
+"""A queue's run-time state and its pools.
+
+A pool is one cell of the matching: (queue, channel, current skill requirement). It
+holds two heaps with lazy deletion:
+
+* `agents`: available members meeting the requirement, as
+  `(key1, key2, uid, agent, epoch)`; stale once `agent.epoch[channel] != epoch`.
+* `waiting`: interactions whose current requirement is this one, as
+  `(rank, seq, token, interaction)`; stale once `interaction.token != token`.
+
+An interaction sits in one pool at a time; an agent is advertised in every pool it
+qualifies for. Pools are created on first use, so their number stays at the number of
+distinct (queue, channel, requirement) triples that ever occurred.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from centralita.core.config import QueueConfig, Strategy
+from centralita.core.events import Requirement
+
+if TYPE_CHECKING:
+    from centralita.core.agents import Agent
+    from centralita.core.interactions import Interaction
+
+
+class Pool:
+    __slots__ = ("agents", "channel", "queue", "required", "waiting")
+
+    def __init__(self, queue: Queue, channel: str, required: Requirement) -> None:
+        self.queue = queue
+        self.channel = channel
+        self.required = required
+        self.agents: list[tuple[float, float, int, Agent, int]] = []
+        self.waiting: list[tuple[float, int, int, Interaction]] = []
+
+
+class Queue:
+    __slots__ = (
+        "config",
+        "id",
+        "logged_in",
+        "member_index",
+        "members",
+        "neg_weight",
+        "pools",
+        "priority_span",
+        "ring_all",
+        "rr_next",
+        "waiting",
+    )
+
+    def __init__(self, config: QueueConfig) -> None:
+        self.config = config
+        self.id = config.id
+        self.members: list[Agent] = []
+        self.member_index = {agent_id: i for i, agent_id in enumerate(config.members)}
+        self.logged_in = 0  # members logged in and not logging out
+        self.pools: dict[tuple[str, Requirement], Pool] = {}
+        # interactions in this queue not yet answered (waiting or ringing), by id
+        self.waiting: dict[str, Interaction] = {}
+        self.rr_next = 0
+        self.neg_weight = -config.weight
+        self.ring_all = config.strategy is Strategy.RING_ALL
+        # seconds of waiting one priority level is worth; without ageing a level
+        # outweighs any wait (1e9 s ≈ 32 years)
+        self.priority_span = config.ageing_seconds or 1e9
+
+    def rank(self, priority: int, enqueued_at: float) -> float:
+        """Order key in this queue: higher priority first, then first come first served.
+
+        With ageing every `ageing_seconds` of waiting counts as one priority level; the
+        key `enqueued_at - priority × ageing_seconds` does not change while waiting, so
+        ageing needs no timer and no re-sorting.
+        """
+        return enqueued_at - priority * self.priority_span

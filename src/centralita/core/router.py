@@ -1,0 +1,188 @@
+"""`Router`: the ACD. One object, one entry point: `handle(event, now) -> outputs`.
+
+    router = Router(queues=[...], agents=[...], rules=[...], rng=Random(seed))
+    outputs = router.handle(AgentLoggedIn("ana"), now=0.0)
+    outputs = router.handle(InteractionArrived("c1", queue="sales"), now=3.5)
+    deadline = router.next_deadline()       # simulator: jump there, then
+    outputs = router.handle(Tick(), now=deadline)
+
+`handle` first fires every timer due at or before `now`, then applies the event. It
+either raises a `CentralitaError` and changes nothing, or returns the commands (for
+adapters) and records (for the event log) in the order they happened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from centralita.core.agents import Agent
+from centralita.core.events import (
+    AgentLoggedIn,
+    AgentLoggedOut,
+    AgentPaused,
+    AgentReadied,
+    CallbackRequested,
+    CallerHungUp,
+    DayStarted,
+    EscalationRequested,
+    HoldEnded,
+    HoldStarted,
+    InputEvent,
+    InteractionArrived,
+    InteractionEnded,
+    OfferAccepted,
+    OfferRejected,
+    Tick,
+    TransferRequested,
+    WrapUpEnded,
+    WrapUpExtended,
+)
+from centralita.core.interactions import OFFERED, WAITING, Interaction
+from centralita.core.outcomes import AgentState
+from centralita.core.presence import AgentHandlers
+from centralita.core.snapshots import (
+    AgentSnapshot,
+    InteractionSnapshot,
+    QueueSnapshot,
+    agent_snapshot,
+    interaction_snapshot,
+    queue_snapshot,
+)
+from centralita.core.state import Output
+from centralita.core.timers import MAX_WAIT, PAUSE_LIMIT, PREFERRED, RELAX, RING, Entry
+
+
+class Router(AgentHandlers):
+    """The routing core's state. Not thread-safe: drive it from one loop."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._handlers: dict[type, Callable[[Any, float, list[Output]], None]] = {
+            Tick: lambda e, now, out: None,
+            AgentLoggedIn: self._logged_in,
+            AgentLoggedOut: self._logged_out,
+            AgentReadied: self._readied,
+            AgentPaused: self._paused,
+            OfferAccepted: self._accepted,
+            OfferRejected: self._rejected,
+            WrapUpEnded: self._wrap_ended,
+            WrapUpExtended: self._wrap_extended,
+            DayStarted: self._day_started,
+            InteractionArrived: self._arrived,
+            CallerHungUp: self._hung_up,
+            CallbackRequested: self._callback,
+            InteractionEnded: self._ended,
+            HoldStarted: self._hold,
+            HoldEnded: self._unhold,
+            TransferRequested: self._transfer,
+            EscalationRequested: self._escalate,
+        }
+        self.now = float("-inf")
+
+    def handle(self, event: InputEvent, now: float) -> list[Output]:
+        """Fire due timers, then apply `event`; return what happened, in order."""
+        if now < self.now:
+            now = self.now  # time never runs backwards inside the core
+        out: list[Output] = []
+        heap = self.timers.heap
+        if heap and heap[0][0] <= now:
+            self._fire_due(now, out)
+        self.now = now
+        handler = self._handlers.get(type(event))
+        if handler is None:
+            raise TypeError(f"not a router event: {event!r}")
+        handler(event, now, out)
+        return out
+
+    def next_deadline(self) -> float | None:
+        """When the earliest live timer is due (None: no timer set)."""
+        heap = self.timers.heap
+        while heap:
+            entry = heap[0]
+            if self._live(entry):
+                return entry[0]
+            self.timers.drop()
+        return None
+
+    # --- timers -----------------------------------------------------------------------
+
+    def _live(self, entry: Entry) -> bool:
+        """Whether a timer entry still means something (its owner's token matches)."""
+        _at, _seq, kind, owner, token, extra = entry
+        if kind == RING:
+            return bool(owner.offer_token == token and owner.state == OFFERED)
+        if kind in (MAX_WAIT, RELAX):
+            return bool(owner.visit == token and owner.id in self.interactions)
+        if kind == PREFERRED:
+            return bool(
+                owner.target_token == token
+                and owner.target is not None
+                and owner.state == WAITING
+                and owner.id in self.interactions
+            )
+        if kind == PAUSE_LIMIT:
+            return bool(owner.pause_token == token and owner.state is AgentState.NOT_READY)
+        return bool(owner.wrap_tokens.get(extra) == token)
+
+    def _fire_due(self, now: float, out: list[Output]) -> None:
+        timers = self.timers
+        while True:
+            entry = timers.pop_due(now)
+            if entry is None:
+                return
+            if not self._live(entry):
+                continue
+            at, _seq, kind, owner, _token, extra = entry
+            self.now = at  # a timer's effects happen at its deadline
+            if kind == RING:
+                self._ring_timeout(owner, at, out)
+            elif kind == MAX_WAIT:
+                self._max_wait(owner, at, out)
+            elif kind == RELAX:
+                self._relax(owner, at, out)
+            elif kind == PREFERRED:
+                self._preferred_timeout(owner, at, out)
+            elif kind == PAUSE_LIMIT:
+                self._pause_limit(owner, extra, at, out)
+            else:
+                self._wrap_timeout(owner, extra, at, out)
+
+    def _max_wait(self, inter: Interaction, now: float, out: list[Output]) -> None:
+        if inter.state == OFFERED:
+            inter.overdue = True  # let it ring; overflow if this offer fails
+        else:
+            self._expire(inter, now, out)
+
+    def _preferred_timeout(self, inter: Interaction, now: float, out: list[Output]) -> None:
+        inter.target = None
+        inter.token += 1
+        self._route(inter, now, out)
+
+    # --- read-only views --------------------------------------------------------------
+
+    def queue_snapshot(self, queue_id: str, now: float) -> QueueSnapshot:
+        return queue_snapshot(self.queue(queue_id), now)
+
+    def agent_snapshot(self, agent_id: str) -> AgentSnapshot:
+        return agent_snapshot(self.agent(agent_id))
+
+    def interaction_snapshot(self, interaction_id: str) -> InteractionSnapshot:
+        return interaction_snapshot(self.interaction(interaction_id))
+
+    def queue_ids(self) -> tuple[str, ...]:
+        return tuple(self.queues)
+
+    def agent_ids(self) -> tuple[str, ...]:
+        return tuple(self.agents)
+
+    def interaction_ids(self) -> tuple[str, ...]:
+        """Interactions still in the router (waiting, ringing or connected)."""
+        return tuple(self.interactions)
+
+    def agent_skills(self, agent_id: str) -> dict[str, int]:
+        """The agent's skills as routing sees them (site included as `site:<name>`)."""
+        return dict(self.agent(agent_id).skills)
+
+    def _agent(self, agent_id: str) -> Agent:
+        return self.agent(agent_id)

@@ -1,0 +1,120 @@
+"""The router's state and the helpers every part of it shares."""
+
+from __future__ import annotations
+
+from random import Random
+
+from centralita.core.agents import Agent
+from centralita.core.commands import Command
+from centralita.core.config import (
+    DEFAULT_PAUSE_REASONS,
+    MISSED,
+    AgentConfig,
+    PauseReason,
+    QueueConfig,
+    validate_agents,
+    validate_queues,
+)
+from centralita.core.errors import (
+    InvalidRule,
+    NoSuchAgent,
+    NoSuchInteraction,
+    NoSuchPauseReason,
+    NoSuchQueue,
+)
+from centralita.core.interactions import Interaction
+from centralita.core.outcomes import AgentState
+from centralita.core.queues import Queue
+from centralita.core.records import AgentStateChanged, Record
+from centralita.core.rules import Rule
+from centralita.core.timers import PAUSE_LIMIT, Timers
+
+Output = Command | Record
+
+
+class RouterState:
+    """Configuration, run-time objects and timers. Mutated only through `handle`."""
+
+    def __init__(
+        self,
+        queues: tuple[QueueConfig, ...] | list[QueueConfig],
+        agents: tuple[AgentConfig, ...] | list[AgentConfig],
+        pause_reasons: tuple[PauseReason, ...] | list[PauseReason] = DEFAULT_PAUSE_REASONS,
+        rules: tuple[Rule, ...] | list[Rule] = (),
+        rng: Random | None = None,
+    ) -> None:
+        agent_configs = tuple(agents)
+        queue_configs = tuple(queues)
+        validate_agents(agent_configs)
+        validate_queues(queue_configs, {a.id for a in agent_configs})
+        self.rng = rng if rng is not None else Random(0)
+        self.agents: dict[str, Agent] = {a.id: Agent(a) for a in agent_configs}
+        self.queues: dict[str, Queue] = {q.id: Queue(q) for q in queue_configs}
+        for queue in self.queues.values():
+            for member in queue.config.members:
+                agent = self.agents[member]
+                queue.members.append(agent)
+                agent.queues.append(queue)
+        self.pause_reasons = {p.code: p for p in pause_reasons}
+        self.pause_reasons.setdefault(MISSED, PauseReason(MISSED))
+        self.rules = tuple(rules)
+        for rule in self.rules:
+            if rule.then.queue is not None and rule.then.queue not in self.queues:
+                raise InvalidRule(
+                    f"{rule.source}: rule {rule.name!r}: then.queue names unknown queue "
+                    f"{rule.then.queue!r}",
+                    file=rule.source,
+                    rule=rule.name,
+                    field="then.queue",
+                )
+        self.interactions: dict[str, Interaction] = {}
+        self.timers = Timers()
+        self.last_contact: dict[str, tuple[float, str]] = {}  # ANI → (answered at, agent)
+        self.pool_gen = 0  # bumped when a pool is created (agents refresh their lists)
+        self.seq = 0  # arrival order into queues (first come, first served)
+        self.uid = 0  # unique id of index entries (heap tie-breaker)
+
+    # --- lookups ----------------------------------------------------------------------
+
+    def agent(self, agent_id: str) -> Agent:
+        try:
+            return self.agents[agent_id]
+        except KeyError:
+            raise NoSuchAgent(agent=agent_id) from None
+
+    def queue(self, queue_id: str | None) -> Queue:
+        try:
+            return self.queues[queue_id]  # type: ignore[index]
+        except KeyError:
+            raise NoSuchQueue(queue=queue_id) from None
+
+    def interaction(self, interaction_id: str) -> Interaction:
+        try:
+            return self.interactions[interaction_id]
+        except KeyError:
+            raise NoSuchInteraction(interaction=interaction_id) from None
+
+    def pause_reason(self, reason: str) -> PauseReason:
+        try:
+            return self.pause_reasons[reason]
+        except KeyError:
+            raise NoSuchPauseReason(reason=reason, accepted=sorted(self.pause_reasons)) from None
+
+    # --- agent state ------------------------------------------------------------------
+
+    def _set_state(
+        self, agent: Agent, now: float, out: list[Output], interaction_id: str | None
+    ) -> None:
+        """Emit `AgentStateChanged` if the derived state or reason changed."""
+        state, reason = agent.derive()
+        if state is agent.state and reason == agent.reason:
+            return
+        agent.state = state
+        agent.reason = reason
+        agent.since = now
+        out.append(AgentStateChanged(now, agent.id, state, reason, interaction_id))
+        if state is AgentState.NOT_READY:
+            agent.pause_token += 1
+            limit = self.pause_reasons[reason].max_duration if reason else None
+            if limit is not None:
+                self.timers.set(now + limit, PAUSE_LIMIT, agent, agent.pause_token, limit)

@@ -1,0 +1,35 @@
+"""Queue strategies as sort keys over available agents (lower key is offered first).
+
+A key is fixed while the agent stays available (anything that changes it also changes
+the agent's availability epoch), so each (queue, requirement) index can be a heap with
+lazy deletion instead of a scan over agents.
+"""
+
+from __future__ import annotations
+
+from random import Random
+from typing import TYPE_CHECKING
+
+from centralita.core.config import Strategy
+
+if TYPE_CHECKING:
+    from centralita.core.agents import Agent
+    from centralita.core.queues import Queue
+
+
+def agent_key(queue: Queue, agent: Agent, channel: str, rng: Random) -> tuple[float, float]:
+    """The queue's ordering key for `agent` on `channel` at this moment."""
+    strategy = queue.config.strategy
+    if strategy is Strategy.LONGEST_IDLE or strategy is Strategy.RING_ALL:
+        # least loaded first (multi-capacity channels), then idle the longest
+        return float(agent.load[channel]), agent.idle_since[channel]
+    if strategy is Strategy.ROUND_ROBIN:
+        # the member the queue offered to least recently, then in member order
+        return float(agent.rr.get(queue.id, -1)), float(queue.member_index[agent.id])
+    if strategy is Strategy.FEWEST_INTERACTIONS:
+        return float(agent.handled_today), agent.idle_since[channel]
+    if strategy is Strategy.LEAST_TALK_TIME:
+        return agent.talk_today, agent.idle_since[channel]
+    if strategy is Strategy.LINEAR:
+        return float(queue.member_index[agent.id]), 0.0
+    return rng.random(), 0.0  # RANDOM
