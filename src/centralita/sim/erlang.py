@@ -196,7 +196,8 @@ def erlang_a_figures(
       P(abandon, W ≤ S | j) = ∫_0^S θe^{-θs}·P(V_j > s) ds, P(V_j > s) = I_x(c/θ, j+1);
       integrating the incomplete beta by parts and combining the two sums term by term,
       P(abandon, W > S | j) = θx/(c + (j+1)θ) · Σ_{k=0..j} P(M ≤ k), x = e^{-θS},
-      M negative binomial with r = c/θ: p_0 = e^{-cS}, p_m = p_{m-1}·u·(c + (m-1)θ)/m.
+      M negative binomial with r = c/θ: p_0 = e^{-cS}, p_m = p_{m-1}·u·(c + (m-1)θ)/m;
+      the short abandons are the rest, θ/(c + (j+1)θ) · Σ_{k=0..j} (1 - x·P(M ≤ k)).
 
     Every sum has positive terms; the negative-binomial terms are carried in log space.
     Then service_level = P(served, W ≤ T) / (1 - P(abandon, W ≤ S)),
@@ -227,11 +228,13 @@ def erlang_a_figures(
     abandoned = 0.0
     wait_abandoned = 0.0
     abandoned_late = 0.0  # abandoned after S (all abandons when S is not given)
+    abandoned_early = 0.0  # abandoned within S
 
     nb_t = _NegativeBinomialCdf(c, theta, threshold, shift=1)
     nb_s = _NegativeBinomialCdf(c, theta, short_abandon_threshold or 0.0, shift=0)
     x_s = math.exp(-theta * short_abandon_threshold) if short_abandon_threshold else 1.0
     cum_cdf_s = 0.0  # Σ_{k≤j} P(M ≤ k)
+    cum_early = 0.0  # Σ_{k≤j} (1 - x·P(M ≤ k)), each term ≥ 0
     harmonic = 0.0  # Σ_{i≤j+1} 1/(c + iθ)
     abandon_share = 0.0  # Σ_{i≤j+1} iθ/(c + iθ)
     for j, w in enumerate(weights):
@@ -249,8 +252,11 @@ def erlang_a_figures(
         if short_abandon_threshold is None:
             abandoned_late += w * p_abandon
         else:
-            cum_cdf_s += nb_s.next()
+            cdf_s = nb_s.next()
+            cum_cdf_s += cdf_s
+            cum_early += 1.0 - x_s * cdf_s
             abandoned_late += w * theta * x_s * cum_cdf_s / rate
+            abandoned_early += w * theta * cum_early / rate
 
     answered_or_late = served + abandoned_late
     return QueueFigures(
@@ -261,7 +267,7 @@ def erlang_a_figures(
         service_level_answered=served_within_t / served if served > 0 else 0.0,
         asa=wait_served / served if served > 0 else 0.0,
         p_abandon=abandoned,
-        p_short_abandon=max(0.0, abandoned - abandoned_late),
+        p_short_abandon=abandoned_early,
         abandon_wait=wait_abandoned / abandoned if abandoned > 0 else 0.0,
         occupancy=a * served / agents if agents > 0 else 0.0,
     )
@@ -289,6 +295,12 @@ def _log_queue_weights(
             raise ValueError("queue too long to evaluate exactly (patience far too long)")
         log_q.append(log_q[-1] + math.log(ratio))
         log_norm = _log_add(log_norm, log_q[-1])
+    # The running sum only decides where to stop; normalise with one exact sum
+    # (q_0 = 1 is already inside 1/B).
+    top = max(max(log_q), -log_b)
+    log_norm = top + math.log(
+        math.fsum(math.exp(lq - top) for lq in log_q[1:]) + math.exp(-log_b - top)
+    )
     log_weights = [lq - log_norm for lq in log_q]
     # 1/B - 1 = (1 - B)/B, so log(1/B - 1) = -log B + log(1 - B).
     log_below = -log_b + math.log1p(-math.exp(log_b)) if log_b < 0 else -math.inf
