@@ -28,7 +28,11 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(url: str, revision: str = "head") -> None:
     """Bring the database at `url` up to `revision` (default: the newest)."""
-    check_connection(make_engine(url))
+    engine = make_engine(url)
+    try:
+        check_connection(engine)
+    finally:
+        engine.dispose()
     command.upgrade(alembic_config(url), revision)
 
 

@@ -1,0 +1,121 @@
+"""Fixtures shared by the suite: databases on SQLite and PostgreSQL, a migrated store."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from centralita.store import migrate
+from centralita.store.db import Store
+from support import require
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "CENTRALITA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+T0 = datetime(2026, 3, 2, 13, 0, tzinfo=UTC)
+
+
+class Postgres:
+    """Creates and drops throw-away databases on the test PostgreSQL server."""
+
+    def __init__(self, admin_url: str) -> None:
+        self.admin_url = make_url(admin_url)
+        self.engine = create_engine(
+            self.admin_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
+        )
+        self.template: str | None = None
+
+    def reachable(self) -> bool:
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except OperationalError:
+            return False
+        return True
+
+    def url(self, name: str) -> str:
+        return self.admin_url.set(database=name).render_as_string(hide_password=False)
+
+    def create(self, template: str | None = None) -> str:
+        name = f"centralita_t_{uuid.uuid4().hex[:12]}"
+        clause = f" TEMPLATE {template}" if template else ""
+        with self.engine.connect() as conn:
+            conn.execute(text(f"CREATE DATABASE {name}{clause}"))
+        return name
+
+    def drop(self, name: str) -> None:
+        with self.engine.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    server = Postgres(POSTGRES_ADMIN_URL)
+    yield server
+    if server.template:
+        server.drop(server.template)
+    server.engine.dispose()
+
+
+def _pg(postgres: Postgres) -> Postgres:
+    require(
+        postgres.reachable(), f"PostgreSQL not reachable at {postgres.admin_url.render_as_string()}"
+    )
+    return postgres
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: object, postgres: Postgres
+) -> Iterator[str]:
+    """An empty database on each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/centralita.db"
+        return
+    server = _pg(postgres)
+    name = server.create()
+    yield server.url(name)
+    server.drop(name)
+
+
+@pytest.fixture
+def postgres_url(postgres: Postgres) -> Iterator[str]:
+    """An empty PostgreSQL database (for tests about PostgreSQL only)."""
+    server = _pg(postgres)
+    name = server.create()
+    yield server.url(name)
+    server.drop(name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def migrated_url(
+    request: pytest.FixtureRequest, tmp_path: object, postgres: Postgres
+) -> Iterator[str]:
+    """A database at the newest schema on each backend (PostgreSQL: cloned from a template)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path}/centralita.db"
+        migrate.upgrade(url)
+        yield url
+        return
+    server = _pg(postgres)
+    if server.template is None:
+        template = server.create()
+        migrate.upgrade(server.url(template))
+        server.template = template
+    name = server.create(template=server.template)
+    yield server.url(name)
+    server.drop(name)
+
+
+@pytest.fixture
+def store(migrated_url: str) -> Iterator[Store]:
+    the_store = Store.from_url(migrated_url)
+    yield the_store
+    the_store.dispose()
