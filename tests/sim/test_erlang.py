@@ -345,8 +345,10 @@ def test_queue_figures_picks_erlang_c_without_patience_and_erlang_a_with_it() ->
     assert queue_figures(0.2, 240, 55, 20, 120.0) == erlang_a_figures(0.2, 240, 55, 120.0, 20)
 
 
-def test_no_calls_means_no_waiting_and_full_service_level() -> None:
-    for figures in (erlang_c_figures(0, 240, 3, 20), erlang_a_figures(0, 240, 3, 60, 20)):
+@pytest.mark.parametrize("agents", [0, 3])
+def test_no_calls_means_no_waiting_and_full_service_level(agents: int) -> None:
+    idle = (erlang_c_figures(0, 240, agents, 20), erlang_a_figures(0, 240, agents, 60, 20))
+    for figures in idle:
         assert (figures.p_wait, figures.service_level, figures.asa) == (0.0, 1.0, 0.0)
         assert figures.occupancy == 0.0
 

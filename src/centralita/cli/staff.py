@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -122,7 +123,8 @@ def _print_one(
         typer.echo(json.dumps({"model": _model(rule), **figures_json(staffing)}, indent=2))
         return
     f = staffing.figures
-    table = Table(title=_title(rule), show_header=False)
+    typer.echo(_title(rule))
+    table = Table(show_header=False)
     table.add_column("measure")
     table.add_column("value", justify="right")
     table.add_row("Calls", f"{workload.calls:g} in {minutes:g} min")
@@ -178,27 +180,17 @@ def _print_forecast(
         }
         typer.echo(json.dumps(document, indent=2))
         return
-    table = Table(title=f"{_title(rule)}, {minutes:g}-minute intervals")
-    for name in (
-        "Interval",
-        "Calls",
-        "AHT s",
-        "Erlangs",
-        "Agents",
-        "Scheduled",
-        "SL",
-        "ASA s",
-        "Occupancy",
-        "P(abandon)",
-    ):
-        table.add_column(name, justify="left" if name == "Interval" else "right")
+    typer.echo(f"{_title(rule)}, {minutes:g}-minute intervals")
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for name in ("Time", "Calls", "AHT", "Erl", "Agents", "Sched", "SL", "ASA", "Occ", "Aband"):
+        table.add_column(name, justify="left" if name == "Time" else "right")
     for r in rows:
         f = r.staffing.figures
         table.add_row(
             r.interval,
             f"{r.calls:g}",
             f"{r.aht_seconds:g}",
-            f"{f.offered_load:.2f}",
+            f"{f.offered_load:.1f}",
             str(r.staffing.agents),
             str(r.staffing.scheduled_agents),
             f"{f.service_level:.1%}",
@@ -208,19 +200,21 @@ def _print_forecast(
         )
     table.add_section()
     table.add_row(
-        "Total",
+        "Day",
         f"{totals.calls:g}",
-        "",
-        "",
-        f"{totals.agent_hours:g} h",
-        f"{totals.scheduled_agent_hours:g} h",
+        *[""] * 4,
         f"{totals.service_level:.1%}",
         f"{totals.asa_seconds:.1f}",
         f"{totals.occupancy:.1%}",
         f"{totals.p_abandon:.1%}",
     )
     Console(soft_wrap=True).print(table)
-    typer.echo(f"Peak: {totals.peak_agents} agents ({totals.peak_scheduled_agents} scheduled)")
+    typer.echo("AHT and ASA in seconds; Erl = offered load in erlangs; Sched = after shrinkage.")
+    typer.echo(
+        f"Agent-hours: {totals.agent_hours:g} on the phones, "
+        f"{totals.scheduled_agent_hours:g} scheduled; "
+        f"peak {totals.peak_agents} agents ({totals.peak_scheduled_agents} scheduled)"
+    )
 
 
 def _title(rule: StaffingRule) -> str:

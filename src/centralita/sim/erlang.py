@@ -92,17 +92,21 @@ def erlang_c(agents: int, offered_load: float) -> float:
 def erlang_c_service_level(
     arrival_rate: float, mean_service_time: float, agents: int, threshold: float
 ) -> float:
-    """P(W ≤ T) in M/M/n: 1 - C(n, a)·exp(-(nμ - λ)·T); 0.0 when unstable (a ≥ n)."""
+    """P(W ≤ T) in M/M/n: 1 - C(n, a)·exp(-(nμ - λ)·T); 0.0 when unstable (0 < a ≥ n)."""
     mu, a = _rates(arrival_rate, mean_service_time)
     _check_threshold(threshold)
+    if a == 0:
+        return 1.0
     if agents <= a:
         return 0.0
     return 1.0 - erlang_c(agents, a) * math.exp(-(agents * mu - arrival_rate) * threshold)
 
 
 def erlang_c_asa(arrival_rate: float, mean_service_time: float, agents: int) -> float:
-    """Mean wait in M/M/n: C(n, a) / (nμ - λ); infinite when unstable (a ≥ n)."""
+    """Mean wait in M/M/n: C(n, a) / (nμ - λ); infinite when unstable (0 < a ≥ n)."""
     mu, a = _rates(arrival_rate, mean_service_time)
+    if a == 0:
+        return 0.0
     if agents <= a:
         return math.inf
     return erlang_c(agents, a) / (agents * mu - arrival_rate)
@@ -122,11 +126,13 @@ def erlang_c_figures(
 ) -> QueueFigures:
     """All figures of M/M/n from the closed forms (no abandonment, so both SLs agree)."""
     _mu, a = _rates(arrival_rate, mean_service_time)
+    if a == 0:
+        return _idle(agents)
     sl = erlang_c_service_level(arrival_rate, mean_service_time, agents, threshold)
     return QueueFigures(
         agents=agents,
         offered_load=a,
-        p_wait=erlang_c(agents, a) if a > 0 else 0.0,
+        p_wait=erlang_c(agents, a),
         service_level=sl,
         service_level_answered=sl,
         asa=erlang_c_asa(arrival_rate, mean_service_time, agents),
