@@ -35,6 +35,9 @@ app.add_typer(db.app, name="db")
 
 # --- sub-commands registered by feature modules (one line each) -------------------------
 # (keep this block sorted; each feature owns its own module under centralita.cli)
+from centralita.cli import bench  # noqa: E402
+
+app.add_typer(bench.app, name="bench")
 from centralita.cli import staff  # noqa: E402
 
 app.command("staff")(staff.staff)

@@ -1,0 +1,1 @@
+"""Benchmarks' logic (they may read the clock; the core never does)."""
