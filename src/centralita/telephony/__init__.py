@@ -1,1 +1,27 @@
+"""Telephony adapter: SIP/RTP through PJSIP's pjsua2 binding (see `engine.Engine`).
 
+Importing this package does not import pjsua2; `Engine.start()` does, and reports a
+missing binding as `TelephonyUnavailable`.
+"""
+
+from centralita.telephony.engine import Engine, EngineConfig
+from centralita.telephony.errors import (
+    EngineAlreadyRunning,
+    NoSuchCall,
+    TelephonyError,
+    TelephonyUnavailable,
+)
+from centralita.telephony.events import CallAnswered, CallArrived, CallEnded, TelephonyEvent
+
+__all__ = [
+    "CallAnswered",
+    "CallArrived",
+    "CallEnded",
+    "Engine",
+    "EngineAlreadyRunning",
+    "EngineConfig",
+    "NoSuchCall",
+    "TelephonyError",
+    "TelephonyEvent",
+    "TelephonyUnavailable",
+]

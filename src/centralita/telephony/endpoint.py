@@ -1,0 +1,240 @@
+"""The PJSIP endpoint, its transport and account, and the legs they carry.
+
+Everything here runs on the engine thread (see `engine.py`): it creates the endpoint,
+so PJSIP treats it as the main thread and delivers every callback to it.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import pjsua2 as pj
+
+from centralita.telephony.errors import NoSuchCall, pj_errors
+from centralita.telephony.events import CallAnswered, CallArrived, CallEnded, TelephonyEvent
+from centralita.telephony.legs import Leg, guarded
+from centralita.telephony.sipmsg import caller_and_dialled
+
+log = logging.getLogger(__name__)
+pjsip_log = logging.getLogger("centralita.telephony.pjsip")
+# PJSIP log levels: 0 fatal, 1 error, 2 warning, 3 info, 4+ debug.
+_LEVELS = {0: logging.CRITICAL, 1: logging.ERROR, 2: logging.WARNING, 3: logging.INFO}
+
+
+class _LogWriter(pj.LogWriter):  # type: ignore[misc]
+    @guarded
+    def write(self, entry: Any) -> None:
+        level = _LEVELS.get(entry.level, logging.DEBUG)
+        pjsip_log.log(level, "%s", entry.msg.rstrip())
+
+
+class _Account(pj.Account):  # type: ignore[misc]
+    def __init__(self, on_incoming: Callable[[Any], None]) -> None:
+        super().__init__()
+        self._on_incoming = on_incoming
+
+    @guarded
+    def onIncomingCall(self, prm: Any) -> None:
+        self._on_incoming(prm)
+
+
+class EndpointCore:
+    """Owns the pjsua2 Endpoint. Not thread-safe: call only from the engine thread."""
+
+    def __init__(
+        self, config: Any, emit: Callable[[TelephonyEvent], None], new_id: Callable[[], str]
+    ) -> None:
+        self.config = config
+        self._emit = emit
+        self._new_id = new_id
+        self.legs: dict[str, Leg] = {}
+        self._ended: list[Leg] = []  # released after the callback that ended them returns
+        self._ep: Any = None
+        self._account: Any = None
+        self._log_writer: Any = None
+
+    # --- lifecycle -----------------------------------------------------------------
+    def start(self) -> int:
+        cfg = self.config
+        with pj_errors("start-engine", host=cfg.host, port=cfg.port):
+            self._ep = pj.Endpoint()
+            self._ep.libCreate()
+            ep_cfg = pj.EpConfig()
+            ep_cfg.uaConfig.maxCalls = cfg.max_calls
+            ep_cfg.uaConfig.threadCnt = 0
+            ep_cfg.uaConfig.mainThreadOnly = True
+            ep_cfg.uaConfig.userAgent = cfg.user_agent
+            ep_cfg.medConfig.clockRate = cfg.clock_rate
+            ep_cfg.medConfig.sndClockRate = cfg.clock_rate
+            ep_cfg.medConfig.ecTailLen = 0
+            ep_cfg.medConfig.noVad = True
+            self._log_writer = _LogWriter()
+            ep_cfg.logConfig.writer = self._log_writer
+            ep_cfg.logConfig.level = cfg.log_level
+            ep_cfg.logConfig.consoleLevel = cfg.log_level
+            ep_cfg.logConfig.msgLogging = cfg.log_level >= 4
+            self._ep.libInit(ep_cfg)
+            self._ep.audDevManager().setNullDev()
+
+            t_cfg = pj.TransportConfig()
+            t_cfg.port = cfg.port
+            t_cfg.boundAddress = cfg.host
+            transport_id = self._ep.transportCreate(pj.PJSIP_TRANSPORT_UDP, t_cfg)
+            local = self._ep.transportGetInfo(transport_id).localName
+            port = int(local.rsplit(":", 1)[1])
+            self._ep.libStart()
+            self._limit_codecs(cfg.codecs)
+
+            a_cfg = pj.AccountConfig()
+            a_cfg.idUri = f"sip:centralita@{cfg.host}:{port}"
+            a_cfg.sipConfig.transportId = transport_id
+            a_cfg.mediaConfig.transportConfig.boundAddress = cfg.host
+            a_cfg.mediaConfig.transportConfig.port = 0
+            self._account = _Account(self._on_incoming)
+            self._account.create(a_cfg, True)
+        return port
+
+    def _limit_codecs(self, wanted: tuple[str, ...]) -> None:
+        rank = {name.upper(): i for i, name in enumerate(wanted)}
+        for info in self._ep.codecEnum2():
+            name = info.codecId.split("/", 1)[0].upper()
+            priority = 250 - rank[name] if name in rank else 0
+            self._ep.codecSetPriority(info.codecId, priority)
+
+    def poll(self, msec: int) -> None:
+        self._ep.libHandleEvents(msec)
+        self._reap()
+
+    def destroy(self) -> None:
+        """Hang up everything, drop every PJSIP-facing reference, then destroy PJSIP."""
+        if self._ep is None:
+            return
+        try:
+            self._ep.hangupAllCalls()
+            for _ in range(50):  # let BYEs go out and DISCONNECTED callbacks run
+                if not any(not leg.ended for leg in self.legs.values()):
+                    break
+                self._ep.libHandleEvents(10)
+        except Exception:
+            log.exception("hanging up calls at shutdown failed")
+        for leg in list(self.legs.values()) + self._ended:
+            leg.release()
+        self.legs.clear()
+        self._ended.clear()
+        if self._account is not None:
+            try:
+                self._account.shutdown()
+            except Exception:
+                log.exception("account shutdown failed")
+        self._account = None
+        gc.collect()
+        try:
+            self._ep.libDestroy()
+        finally:
+            self._ep = None
+            self._log_writer = None
+            gc.collect()
+
+    # --- events ----------------------------------------------------------------------
+    def _on_incoming(self, prm: Any) -> None:
+        call_id = self._new_id()
+        leg = Leg(self._account, call_id, self._on_state, prm.callId)
+        self.legs[call_id] = leg
+        try:
+            ani, dnis = caller_and_dialled(prm.rdata.wholeMsg)
+        except Exception:
+            log.exception("could not read ANI/DNIS of call %s", call_id)
+            ani, dnis = "", ""
+        self._emit(CallArrived(call_id=call_id, ani=ani, dnis=dnis))
+
+    def _on_state(self, leg: Leg, info: Any) -> None:
+        if info.state == pj.PJSIP_INV_STATE_CONFIRMED:
+            self._emit(CallAnswered(call_id=leg.call_id))
+        elif (
+            info.state == pj.PJSIP_INV_STATE_DISCONNECTED
+            and self.legs.pop(leg.call_id, None) is not None
+        ):
+            self._ended.append(leg)
+            self._emit(
+                CallEnded(call_id=leg.call_id, status=info.lastStatusCode, reason=info.lastReason)
+            )
+
+    def _reap(self) -> None:
+        if self._ended:
+            ended, self._ended = self._ended, []
+            for leg in ended:
+                leg.release()
+
+    # --- commands --------------------------------------------------------------------
+    def _leg(self, call_id: str) -> Leg:
+        leg = self.legs.get(call_id)
+        if leg is None or leg.ended:
+            raise NoSuchCall(call_id=call_id)
+        return leg
+
+    def provisional(self, call_id: str, status: int) -> None:
+        leg = self._leg(call_id)
+        with pj_errors("ring", call_id=call_id):
+            prm = pj.CallOpParam()
+            prm.statusCode = status
+            leg.answer(prm)
+
+    def answer(self, call_id: str) -> None:
+        leg = self._leg(call_id)
+        with pj_errors("answer", call_id=call_id):
+            prm = pj.CallOpParam()
+            prm.statusCode = 200
+            leg.answer(prm)
+
+    def hangup(self, call_id: str, status: int | None) -> None:
+        leg = self._leg(call_id)
+        with pj_errors("hangup", call_id=call_id):
+            prm = pj.CallOpParam()
+            if status is not None:
+                prm.statusCode = status
+            leg.hangup(prm)
+
+    def play_tone(self, call_id: str, freq_hz: int, volume: int) -> None:
+        leg = self._leg(call_id)
+        with pj_errors("play-tone", call_id=call_id, freq_hz=freq_hz):
+            tone = pj.ToneDesc()
+            tone.freq1 = freq_hz
+            tone.freq2 = 0
+            tone.on_msec = 1000
+            tone.off_msec = 0
+            tone.volume = volume
+            tones = pj.ToneDescVector()
+            tones.append(tone)
+            generator = pj.ToneGenerator()
+            generator.createToneGenerator(self.config.clock_rate, 1)
+            generator.play(tones, True)
+            leg.add_source(generator)
+
+    def play_file(self, call_id: str, path: str, loop: bool) -> None:
+        leg = self._leg(call_id)
+        with pj_errors("play-file", call_id=call_id, path=path):
+            player = pj.AudioMediaPlayer()
+            player.createPlayer(path, 0 if loop else pj.PJMEDIA_FILE_NO_LOOP)
+            leg.add_source(player)
+
+    def stop_playback(self, call_id: str) -> None:
+        self._leg(call_id).stop_sources()
+
+    def record(self, call_id: str, path: str) -> None:
+        leg = self._leg(call_id)
+        with pj_errors("record", call_id=call_id, path=path):
+            recorder = pj.AudioMediaRecorder()
+            recorder.createRecorder(path)
+            leg.add_sink(recorder)
+
+    def dial(self, uri: str) -> str:
+        call_id = self._new_id()
+        leg = Leg(self._account, call_id, self._on_state)
+        with pj_errors("dial", uri=uri):
+            prm = pj.CallOpParam(True)
+            leg.makeCall(uri, prm)
+        self.legs[call_id] = leg
+        return call_id

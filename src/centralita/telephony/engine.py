@@ -1,0 +1,234 @@
+"""The embedded SIP engine: one PJSIP endpoint driven by one dedicated thread.
+
+PJSIP runs with no worker threads of its own (`threadCnt=0`) and `mainThreadOnly`, so
+every pjsua2 callback runs on the engine thread, inside `libHandleEvents`. Commands from
+asyncio are queued to that thread and awaited as futures; events go back to the
+caller's loop through `events` (an `asyncio.Queue`). The binding is built with SWIG
+`-threads`, so the GIL is released while PJSIP waits for packets.
+
+Only one engine can run per process (PJSIP's endpoint is a singleton).
+
+    async with Engine(EngineConfig(port=0)) as engine:
+        event = await engine.events.get()          # CallArrived(call_id, ani, dnis)
+        await engine.answer(event.call_id)
+        await engine.play_tone(event.call_id, 1000)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import gc
+import itertools
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from centralita.telephony.errors import EngineAlreadyRunning, TelephonyUnavailable
+from centralita.telephony.events import TelephonyEvent
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+_running_lock = threading.Lock()
+_running: Engine | None = None
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    host: str = "127.0.0.1"
+    #: SIP UDP port; 0 picks a free one (see `Engine.port` once started).
+    port: int = 5060
+    max_calls: int = 500
+    #: Codecs offered and accepted, in order of preference; all others are disabled.
+    codecs: tuple[str, ...] = ("PCMU", "PCMA", "G722")
+    #: Conference-bridge clock rate; recordings are written at this rate.
+    clock_rate: int = 16000
+    #: PJSIP log level sent to Python logging ("centralita.telephony.pjsip").
+    log_level: int = 1
+    #: Longest wait inside libHandleEvents; bounds command latency.
+    poll_ms: int = 10
+    user_agent: str = "Centralita"
+
+
+def _pj() -> Any:
+    try:
+        import pjsua2
+    except ImportError as exc:
+        raise TelephonyUnavailable(
+            "the pjsua2 binding is not installed (run scripts/pjsua2/install.sh VENV)",
+            reason=str(exc),
+        ) from None
+    return pjsua2
+
+
+class Engine:
+    def __init__(self, config: EngineConfig | None = None) -> None:
+        self.config = config or EngineConfig()
+        self.events: asyncio.Queue[TelephonyEvent] = asyncio.Queue()
+        self.port: int | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._commands: queue.SimpleQueue[tuple[Callable[[], Any], concurrent.futures.Future[Any]]]
+        self._commands = queue.SimpleQueue()
+        self._stopping = threading.Event()
+        self._ids = itertools.count(1)
+        # Touched only on the engine thread:
+        self._core: Any = None
+
+    # --- lifecycle ---------------------------------------------------------------
+    async def start(self) -> None:
+        global _running
+        _pj()  # fail fast, on the caller's thread, if the binding is missing
+        with _running_lock:
+            if _running is not None:
+                raise EngineAlreadyRunning(host=self.config.host, port=self.config.port)
+            _running = self
+        self._loop = asyncio.get_running_loop()
+        ready: concurrent.futures.Future[int] = concurrent.futures.Future()
+        self._thread = threading.Thread(
+            target=self._run, args=(ready,), name="centralita-pjsip", daemon=True
+        )
+        self._thread.start()
+        try:
+            self.port = await asyncio.wrap_future(ready)
+        except BaseException:
+            self._thread.join(5)
+            self._release_singleton()
+            raise
+
+    async def stop(self) -> None:
+        if self._thread is None:
+            return
+        self._stopping.set()
+        await asyncio.to_thread(self._thread.join, 30)
+        if self._thread.is_alive():
+            log.error("PJSIP thread did not stop within 30 s")
+        self._thread = None
+        self._release_singleton()
+
+    async def __aenter__(self) -> Engine:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    @property
+    def uri(self) -> str:
+        """SIP URI of this engine's transport, e.g. sip:127.0.0.1:5080."""
+        return f"sip:{self.config.host}:{self.port}"
+
+    def _release_singleton(self) -> None:
+        global _running
+        with _running_lock:
+            if _running is self:
+                _running = None
+
+    # --- commands ----------------------------------------------------------------
+    async def answer(self, call_id: str) -> None:
+        await self._submit(lambda: self._core.answer(call_id))
+
+    async def hangup(self, call_id: str, status: int | None = None) -> None:
+        """Hang up (BYE if established; reject with `status`, default 603, if not)."""
+        await self._submit(lambda: self._core.hangup(call_id, status))
+
+    async def ring(self, call_id: str) -> None:
+        await self._submit(lambda: self._core.provisional(call_id, 180))
+
+    async def play_tone(self, call_id: str, freq_hz: int, *, volume: int = 0) -> None:
+        """Play a continuous tone to the caller until `stop_playback` or hang-up."""
+        await self._submit(lambda: self._core.play_tone(call_id, freq_hz, volume))
+
+    async def play_file(self, call_id: str, path: str | Path, *, loop: bool = False) -> None:
+        """Play a WAV file (16-bit PCM mono) to the caller."""
+        await self._submit(lambda: self._core.play_file(call_id, str(path), loop))
+
+    async def stop_playback(self, call_id: str) -> None:
+        await self._submit(lambda: self._core.stop_playback(call_id))
+
+    async def record(self, call_id: str, path: str | Path) -> None:
+        """Record what the caller sends to a WAV file until the leg ends."""
+        await self._submit(lambda: self._core.record(call_id, str(path)))
+
+    async def dial(self, uri: str) -> str:
+        """Place a call to `uri`; returns the new leg's call_id."""
+        return await self._submit(lambda: self._core.dial(uri))
+
+    async def call_count(self) -> int:
+        return await self._submit(lambda: len(self._core.legs))
+
+    async def _submit(self, fn: Callable[[], T]) -> T:
+        if self._thread is None or self._stopping.is_set():
+            raise TelephonyUnavailable("the SIP engine is not running")
+        future: concurrent.futures.Future[T] = concurrent.futures.Future()
+        self._commands.put((fn, future))
+        return await asyncio.wrap_future(future)
+
+    # --- engine thread -----------------------------------------------------------
+    def _emit(self, event: TelephonyEvent) -> None:
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        with contextlib.suppress(RuntimeError):  # the loop closed since the check
+            loop.call_soon_threadsafe(self.events.put_nowait, event)
+
+    def _run(self, ready: concurrent.futures.Future[int]) -> None:
+        from centralita.telephony.endpoint import EndpointCore
+
+        try:
+            self._core = EndpointCore(self.config, self._emit, lambda: f"c{next(self._ids)}")
+            port = self._core.start()
+        except BaseException as exc:
+            self._shutdown_core()
+            ready.set_exception(exc)
+            return
+        ready.set_result(port)
+        try:
+            while not self._stopping.is_set():
+                self._core.poll(self.config.poll_ms)
+                self._run_commands()
+        except BaseException:
+            log.exception("PJSIP engine loop failed")
+        finally:
+            self._stopping.set()
+            self._run_commands()  # fail whatever is still queued
+            self._shutdown_core()
+
+    def _run_commands(self) -> None:
+        while True:
+            try:
+                fn, future = self._commands.get_nowait()
+            except queue.Empty:
+                return
+            if not future.set_running_or_notify_cancel():
+                continue
+            if self._stopping.is_set() and self._core is None:
+                future.set_exception(TelephonyUnavailable("the SIP engine stopped"))
+                continue
+            try:
+                future.set_result(fn())
+            except BaseException as exc:
+                future.set_exception(exc)
+
+    def _shutdown_core(self) -> None:
+        core, self._core = self._core, None
+        if core is not None:
+            try:
+                core.destroy()
+            except Exception:
+                log.exception("PJSIP shutdown failed")
+        gc.collect()
+        # Fail commands that raced with shutdown.
+        while True:
+            try:
+                _fn, future = self._commands.get_nowait()
+            except queue.Empty:
+                break
+            if future.set_running_or_notify_cancel():
+                future.set_exception(TelephonyUnavailable("the SIP engine stopped"))

@@ -1,0 +1,40 @@
+"""Events the telephony adapter reports (past tense; plain values, no PJSIP objects).
+
+`call_id` is the adapter's own identifier for one SIP call leg (stable for the leg's
+life, never reused), not PJSIP's recycled slot number. The application maps these onto
+core events (e.g. `CallArrived` → `InteractionArrived`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class CallArrived:
+    """An INVITE came in. `ani` is the caller (P-Asserted-Identity, else From user
+    part); `dnis` the dialled number (Request-URI user part). Either may be ""."""
+
+    call_id: str
+    ani: str
+    dnis: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallAnswered:
+    """The call is established (incoming: ACK received; outgoing: 200 OK received)."""
+
+    call_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallEnded:
+    """The leg is gone. `status` is the last SIP status code seen (e.g. 200 after BYE,
+    486 busy, 487 cancelled); `reason` its reason phrase."""
+
+    call_id: str
+    status: int
+    reason: str
+
+
+TelephonyEvent = CallArrived | CallAnswered | CallEnded

@@ -1,0 +1,100 @@
+"""Helpers for the telephony tests: free UDP ports, event waits, tone analysis."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import socket
+import time
+import wave
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from centralita.telephony import Engine, TelephonyEvent
+
+HERE = Path(__file__).resolve().parent
+SIPP_DIR = HERE / "sipp"
+
+
+def free_udp_port() -> int:
+    """A UDP port on 127.0.0.1 that was free a moment ago (even, so RTP/RTCP pairs fit)."""
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.bind(("127.0.0.1", 0))
+            port: int = sock.getsockname()[1]
+        if port % 2 == 0 and port < 65000:
+            return port
+    raise RuntimeError("no free even UDP port found")
+
+
+async def next_event(
+    engine: Engine, match: Callable[[TelephonyEvent], bool], timeout: float, seen: list[Any]
+) -> TelephonyEvent:
+    """Wait up to `timeout` s for an event that `match`es; every event lands in `seen`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise AssertionError(f"no matching event within {timeout} s; saw {seen}")
+        try:
+            event = await asyncio.wait_for(engine.events.get(), remaining)
+        except TimeoutError:
+            continue
+        seen.append(event)
+        if match(event):
+            return event
+
+
+async def wait_process(proc: asyncio.subprocess.Process, timeout: float) -> int:
+    try:
+        return await asyncio.wait_for(proc.wait(), timeout)
+    except TimeoutError:
+        proc.kill()
+        await proc.wait()
+        raise AssertionError(f"process {proc.pid} still running after {timeout} s") from None
+
+
+def read_wav(path: Path) -> tuple[int, list[int]]:
+    """(sample rate, 16-bit mono samples) of a WAV file."""
+    with wave.open(str(path), "rb") as wav:
+        assert wav.getsampwidth() == 2, "expected 16-bit PCM"
+        assert wav.getnchannels() == 1, "expected mono"
+        rate = wav.getframerate()
+        frames = wav.readframes(wav.getnframes())
+    samples = [
+        int.from_bytes(frames[i : i + 2], "little", signed=True) for i in range(0, len(frames), 2)
+    ]
+    return rate, samples
+
+
+def goertzel_share(samples: list[int], rate: int, freq: float) -> float:
+    """Share of the block's energy at `freq` (≈1 for a pure tone, ≈0 if absent)."""
+    n = len(samples)
+    energy = sum(s * s for s in samples)
+    if n == 0 or energy == 0:
+        return 0.0
+    coeff = 2 * math.cos(2 * math.pi * freq / rate)
+    s1 = s2 = 0.0
+    for x in samples:
+        s1, s2 = x + coeff * s1 - s2, s1
+    power = s1 * s1 + s2 * s2 - coeff * s1 * s2
+    return 2 * power / (n * energy)
+
+
+def tone_profile(path: Path, freqs: list[float], block_ms: int = 100) -> dict[str, Any]:
+    """Median energy share of each frequency over the WAV's non-silent 100 ms blocks."""
+    rate, samples = read_wav(path)
+    block = rate * block_ms // 1000
+    blocks = [samples[i : i + block] for i in range(0, len(samples) - block + 1, block)]
+    loud = [b for b in blocks if math.sqrt(sum(s * s for s in b) / len(b)) > 200]
+    shares = {}
+    for f in freqs:
+        values = sorted(goertzel_share(b, rate, f) for b in loud)
+        shares[f] = values[len(values) // 2] if values else 0.0
+    return {
+        "rate": rate,
+        "seconds": len(samples) / rate,
+        "loud_blocks": len(loud),
+        "shares": shares,
+    }
