@@ -155,7 +155,7 @@ def test_the_staffing_found_is_the_fewest_agents_meeting_the_rule(
 def test_a_bad_rule_is_refused_naming_the_field(kwargs: dict[str, float], field: str) -> None:
     arguments: dict[str, float] = {"target_service_level": 0.8, "threshold_seconds": 20.0}
     with pytest.raises(Invalid) as caught:
-        StaffingRule(**{**arguments, **kwargs})  # type: ignore[arg-type]
+        StaffingRule(**{**arguments, **kwargs})
     assert caught.value.fields["field"] == field
     assert field in caught.value.message
 
