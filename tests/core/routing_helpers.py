@@ -30,9 +30,7 @@ def router(
     return Router(queues=queues, agents=agents, rng=Random(seed), **kwargs)
 
 
-def simple(
-    *agent_ids: str, **queue_options: Any
-) -> Router:
+def simple(*agent_ids: str, **queue_options: Any) -> Router:
     """One queue "q" whose members are `agent_ids` (in order), all logged in at t=0."""
     r = router(
         [QueueConfig("q", members=agent_ids, **queue_options)],

@@ -27,6 +27,8 @@ from centralita.core.records import (
     InteractionClosed,
     OfferCancelled,
     PauseLimitExceeded,
+)
+from centralita.core.records import (
     WrapUpExtended as WrapUpExtendedRecord,
 )
 
