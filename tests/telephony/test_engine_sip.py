@@ -201,3 +201,42 @@ def test_malformed_datagrams_do_not_stop_the_engine_answering(
     seen = run(scenario())
     arrived = [e for e in seen if isinstance(e, CallArrived)]
     assert (ANI, "900126") in [(e.ani, e.dnis) for e in arrived]
+
+
+def test_engine_holds_more_concurrent_calls_than_the_stock_pjsip_limit_of_4(
+    pjsua2: ModuleType, sipp: str, tmp_path: Path
+) -> None:
+    """40 sipp calls in about a second, each held 1 s: the stock PJSUA_MAX_CALLS (4)
+    would refuse most of them; our build answers all."""
+    calls = 40
+
+    async def scenario() -> tuple[int, list[Any]]:
+        async with Engine(EngineConfig(port=0)) as engine:
+            args = [f"127.0.0.1:{engine.port}", "-sf", str(SIPP_DIR / "uac_pai.xml")]
+            args += ["-s", "900200", "-key", "ani", ANI, "-mp", str(free_udp_port())]
+            args += ["-i", "127.0.0.1", "-mi", "127.0.0.1", "-nostdin"]
+            args += ["-m", str(calls), "-l", str(calls), "-r", str(calls), "-rp", "1000"]
+            args += ["-timeout", "30s", "-timeout_error"]
+            proc = await asyncio.create_subprocess_exec(
+                sipp, *args, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
+            )
+            seen: list[Any] = []
+            live, most = 0, 0
+            ended = 0
+            while ended < calls:
+                event = await next_event(engine, lambda e: True, 30, seen)
+                if isinstance(event, CallArrived):
+                    await engine.answer(event.call_id)
+                    live += 1
+                    most = max(most, live)
+                elif isinstance(event, CallEnded):
+                    assert event.status == 200, event
+                    live -= 1
+                    ended += 1
+            rc = await wait_process(proc, 30)
+            assert rc == 0, (await proc.stderr.read()).decode()[-2000:] if proc.stderr else rc
+            return most, seen
+
+    most, seen = run(scenario(), timeout=55)
+    assert len([e for e in seen if isinstance(e, CallArrived)]) == calls
+    assert most >= 10, f"only {most} calls were up at once"

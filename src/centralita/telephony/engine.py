@@ -77,6 +77,7 @@ class Engine:
         self._commands: queue.SimpleQueue[tuple[Callable[[], Any], concurrent.futures.Future[Any]]]
         self._commands = queue.SimpleQueue()
         self._stopping = threading.Event()
+        self._accepting = threading.Lock()
         self._ids = itertools.count(1)
         # Touched only on the engine thread:
         self._core: Any = None
@@ -98,7 +99,9 @@ class Engine:
         try:
             self.port = await asyncio.wrap_future(ready)
         except BaseException:
+            self._stopping.set()
             self._thread.join(5)
+            self._thread = None
             self._release_singleton()
             raise
 
@@ -164,10 +167,11 @@ class Engine:
         return await self._submit(lambda: len(self._core.legs))
 
     async def _submit(self, fn: Callable[[], T]) -> T:
-        if self._thread is None or self._stopping.is_set():
-            raise TelephonyUnavailable("the SIP engine is not running")
         future: concurrent.futures.Future[T] = concurrent.futures.Future()
-        self._commands.put((fn, future))
+        with self._accepting:  # no command slips in after the engine thread's last drain
+            if self._thread is None or self._stopping.is_set():
+                raise TelephonyUnavailable("the SIP engine is not running")
+            self._commands.put((fn, future))
         return await asyncio.wrap_future(future)
 
     # --- engine thread -----------------------------------------------------------
@@ -196,8 +200,9 @@ class Engine:
         except BaseException:
             log.exception("PJSIP engine loop failed")
         finally:
-            self._stopping.set()
-            self._run_commands()  # fail whatever is still queued
+            with self._accepting:
+                self._stopping.set()
+            self._run_commands()  # run what was queued before the stop
             self._shutdown_core()
 
     def _run_commands(self) -> None:
@@ -207,9 +212,6 @@ class Engine:
             except queue.Empty:
                 return
             if not future.set_running_or_notify_cancel():
-                continue
-            if self._stopping.is_set() and self._core is None:
-                future.set_exception(TelephonyUnavailable("the SIP engine stopped"))
                 continue
             try:
                 future.set_result(fn())
