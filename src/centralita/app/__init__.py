@@ -1,0 +1,1 @@
+"""The running center: the pure routing core wired to the store, the clock and adapters."""

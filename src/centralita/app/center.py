@@ -1,0 +1,180 @@
+"""The live center: the routing core driven by wall-clock time, journaled to the event log.
+
+`LiveCenter.handle(event)` reads the clock once, lets the router decide, writes every
+record the router returned as one event each, in one transaction, and only then hands
+the commands (offer to an agent, cancel an offer, ...) to the listeners (telephony,
+the web's live views). If the router refuses the event (an `invalid-transition`, say),
+nothing is written. The router's in-memory state is the live truth; the event log is its
+history, from which reports (and later a standby router) are rebuilt.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from centralita.app.directory import Directory, load_directory
+from centralita.app.journal import is_record, record_payload, to_datetime
+from centralita.core import Router
+from centralita.core.events import InteractionArrived
+from centralita.core.records import InteractionClosed, InteractionQueued
+from centralita.core.rules import Rule
+from centralita.core.state import Output
+from centralita.errors import NotFound
+from centralita.store import actions, events
+from centralita.store.db import Store, Tx
+
+CommandListener = Callable[[list[Any]], None]
+
+
+class NoSuchQueueName(NotFound):
+    code = "no-such-queue"
+
+
+class LiveCenter:
+    def __init__(
+        self,
+        store: Store,
+        directory: Directory,
+        *,
+        clock: Callable[[], float] = time.time,
+        rules: Sequence[Rule] = (),
+        rng: random.Random | None = None,
+    ) -> None:
+        self.store = store
+        self.directory = directory
+        self.router = Router(
+            queues=directory.queues,
+            agents=directory.agents,
+            pause_reasons=directory.pause_reasons,
+            rules=list(rules),
+            rng=rng or random.Random(),
+        )
+        self._clock = clock
+        self._listeners: list[CommandListener] = []
+        self._tenant_of_interaction: dict[str, int] = {}
+
+    @classmethod
+    def from_store(
+        cls, store: Store, tenant_ids: list[int] | None = None, **options: Any
+    ) -> LiveCenter:
+        with store.read() as session:
+            directory = load_directory(session, tenant_ids)
+        return cls(store, directory, **options)
+
+    def listen(self, listener: CommandListener) -> None:
+        """Call `listener(commands)` after each handled event's records are stored."""
+        self._listeners.append(listener)
+
+    def now(self) -> float:
+        return self._clock()
+
+    def next_deadline(self) -> float | None:
+        return self.router.next_deadline()
+
+    def handle(self, event: Any, *, actor: str | None = None) -> list[Output]:
+        """Apply `event` now; store its records; hand its commands to the listeners."""
+        outputs = self.router.handle(event, self._clock())
+        self._store(outputs, actor, before=None)
+        return outputs
+
+    def arrive(
+        self,
+        *,
+        interaction_id: str,
+        tenant_id: int,
+        queue: str,
+        channel: str = "voice",
+        direction: str = "inbound",
+        ani: str | None = None,
+        dnis: str | None = None,
+        contact_id: int | None = None,
+        campaign_id: int | None = None,
+        priority: int | None = None,
+        actor: str | None = None,
+        **attributes: Any,
+    ) -> list[Output]:
+        """A new interaction for `queue` (by name), stored together with its routing."""
+        queue_id = self.directory.queue_by_name.get((tenant_id, queue))
+        if queue_id is None:
+            raise NoSuchQueueName(tenant_id=tenant_id, name=queue)
+        self._tenant_of_interaction[interaction_id] = tenant_id
+        event = InteractionArrived(
+            interaction_id,
+            channel=channel,
+            queue=queue_id,
+            priority=priority,
+            ani=ani,
+            dnis=dnis,
+            skills=self.directory.queue_skills[queue_id],
+            **attributes,
+        )
+        now = self._clock()
+        try:
+            outputs = self.router.handle(event, now)
+        except Exception:
+            del self._tenant_of_interaction[interaction_id]
+            raise
+
+        def record_arrival(tx: Tx) -> None:
+            actions.do_record_interaction(
+                tx,
+                interaction_id=interaction_id,
+                tenant_id=tenant_id,
+                channel=channel,
+                direction=direction,
+                queue_id=int(queue_id),
+                contact_id=contact_id,
+                campaign_id=campaign_id,
+                ani=ani,
+                dnis=dnis,
+                at=to_datetime(now),
+                actor=actor,
+            )
+
+        self._store(outputs, actor, before=record_arrival)
+        return outputs
+
+    def _tenant(self, record: Any) -> int | None:
+        interaction_id = getattr(record, "interaction_id", None)
+        if interaction_id is not None and interaction_id in self._tenant_of_interaction:
+            return self._tenant_of_interaction[interaction_id]
+        agent_id = getattr(record, "agent_id", None)
+        if agent_id is not None:
+            return self.directory.tenant_of_agent.get(agent_id)
+        queue_id = getattr(record, "queue_id", None)
+        return self.directory.tenant_of_queue.get(queue_id) if queue_id else None
+
+    def _store(
+        self, outputs: list[Output], actor: str | None, before: Callable[[Tx], None] | None
+    ) -> None:
+        records = [o for o in outputs if is_record(o)]
+        commands = [o for o in outputs if not is_record(o)]
+        if records or before is not None:
+            with self.store.transaction() as tx:
+                if before is not None:
+                    before(tx)
+                for record in records:
+                    if isinstance(record, InteractionQueued):
+                        tenant = self.directory.tenant_of_queue.get(record.queue_id)
+                        if tenant is not None:
+                            self._tenant_of_interaction.setdefault(record.interaction_id, tenant)
+                    stored = record_payload(record)
+                    events.append(
+                        tx,
+                        stored.kind,
+                        stored.at,
+                        tenant_id=self._tenant(record),
+                        actor=actor,
+                        interaction_id=stored.interaction_id,
+                        agent_id=stored.agent_id,
+                        **stored.payload,
+                    )
+        for record in records:
+            if isinstance(record, InteractionClosed):
+                self._tenant_of_interaction.pop(record.interaction_id, None)
+        if commands:
+            for listener in self._listeners:
+                listener(commands)
