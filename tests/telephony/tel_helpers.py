@@ -68,6 +68,20 @@ def read_wav(path: Path) -> tuple[int, list[int]]:
     return rate, samples
 
 
+def write_tone_wav(path: Path, freq: float, seconds: float, rate: int = 8000) -> Path:
+    """A 16-bit mono WAV holding a sine at `freq` (a stand-in for a recorded prompt)."""
+    frames = bytearray()
+    for i in range(int(seconds * rate)):
+        sample = int(8000 * math.sin(2 * math.pi * freq * i / rate))
+        frames += sample.to_bytes(2, "little", signed=True)
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(bytes(frames))
+    return path
+
+
 def goertzel_share(samples: list[int], rate: int, freq: float) -> float:
     """Share of the block's energy at `freq` (≈1 for a pure tone, ≈0 if absent)."""
     n = len(samples)

@@ -31,6 +31,7 @@ from telephony.tel_helpers import (
     next_event,
     tone_profile,
     wait_process,
+    write_tone_wav,
 )
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(60)]
@@ -127,11 +128,13 @@ def test_commands_on_unknown_or_bad_calls_raise_domain_errors(
     run(scenario())
 
 
+@pytest.mark.parametrize("source", ["tone-generator", "wav-file"])
 def test_tones_cross_in_both_directions_and_recordings_hold_them(
-    pjsua2: ModuleType, tmp_path: Path
+    pjsua2: ModuleType, tmp_path: Path, source: str
 ) -> None:
     here_wav, peer_wav = tmp_path / "engine-heard.wav", tmp_path / "peer-heard.wav"
     engine_hz, peer_hz = 1000, 1600
+    prompt = write_tone_wav(tmp_path / "prompt.wav", engine_hz, seconds=4, rate=8000)
 
     async def scenario() -> None:
         async with Engine(EngineConfig(port=0)) as engine:
@@ -148,7 +151,10 @@ def test_tones_cross_in_both_directions_and_recordings_hold_them(
             arrived = await next_event(engine, lambda e: isinstance(e, CallArrived), 15, seen)
             assert isinstance(arrived, CallArrived) and arrived.dnis == "4242"
             await engine.record(arrived.call_id, here_wav)
-            await engine.play_tone(arrived.call_id, engine_hz)
+            if source == "tone-generator":
+                await engine.play_tone(arrived.call_id, engine_hz)
+            else:
+                await engine.play_file(arrived.call_id, prompt)
             await engine.answer(arrived.call_id)
             await next_event(
                 engine,
