@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -31,6 +33,7 @@ class Postgres:
             self.admin_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
         )
         self.template: str | None = None
+        self.demo_template: str | None = None
 
     def reachable(self) -> bool:
         try:
@@ -59,8 +62,9 @@ class Postgres:
 def postgres() -> Iterator[Postgres]:
     server = Postgres(POSTGRES_ADMIN_URL)
     yield server
-    if server.template:
-        server.drop(server.template)
+    for template in (server.template, server.demo_template):
+        if template:
+            server.drop(template)
     server.engine.dispose()
 
 
@@ -117,5 +121,51 @@ def migrated_url(
 @pytest.fixture
 def store(migrated_url: str) -> Iterator[Store]:
     the_store = Store.from_url(migrated_url)
+    yield the_store
+    the_store.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database at the newest schema with the demo company, made once."""
+    from centralita.demo import seed_demo
+
+    path = tmp_path_factory.mktemp("demo-template") / "centralita.db"
+    url = f"sqlite:///{path}"
+    migrate.upgrade(url)
+    template = Store.from_url(url)
+    seed_demo(template)
+    template.dispose()
+    return path
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def demo_url(request: pytest.FixtureRequest, tmp_path: Path, postgres: Postgres) -> Iterator[str]:
+    """A database with the demo company on each backend, copied from a template seeded once
+    per session (seeding hashes ten passwords with Argon2, which is slow on purpose)."""
+    from centralita.demo import seed_demo
+
+    if request.param == "sqlite":
+        path = tmp_path / "centralita.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_demo_file"), path)
+        yield f"sqlite:///{path}"
+        return
+    server = _pg(postgres)
+    if server.demo_template is None:
+        template = server.create()
+        migrate.upgrade(server.url(template))
+        seeded = Store.from_url(server.url(template))
+        seed_demo(seeded)
+        seeded.dispose()
+        server.demo_template = template
+    name = server.create(template=server.demo_template)
+    yield server.url(name)
+    server.drop(name)
+
+
+@pytest.fixture
+def demo_store(demo_url: str) -> Iterator[Store]:
+    """A store holding the demo company (`centralita.demo`)."""
+    the_store = Store.from_url(demo_url)
     yield the_store
     the_store.dispose()

@@ -10,7 +10,7 @@ from centralita.app.journal import RECORD_TYPES, record_from_event, record_paylo
 from centralita.core.commands import OfferToAgent
 from centralita.core.errors import InvalidTransition
 from centralita.core.events import AgentLoggedIn, AgentReadied, InteractionEnded, OfferAccepted
-from centralita.demo import DEMO_TENANT, seed_demo
+from centralita.demo import DEMO_TENANT
 from centralita.store import events
 from centralita.store.models import Event, Interaction, Tenant, User
 
@@ -26,8 +26,12 @@ class SteppingClock:
 
 
 @pytest.fixture
+def store(demo_store):
+    return demo_store
+
+
+@pytest.fixture
 def demo(store):
-    seed_demo(store)
     with store.read() as session:
         tenant = session.scalars(select(Tenant).where(Tenant.slug == DEMO_TENANT)).one()
         users = {u.username: str(u.id) for u in session.scalars(select(User))}
