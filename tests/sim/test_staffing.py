@@ -22,6 +22,7 @@ from centralita.sim.staffing import (
     Workload,
     figures_at,
     meets,
+    minimum_agents,
     parse_forecast,
     read_forecast,
     required_staffing,
@@ -138,6 +139,18 @@ def test_the_staffing_found_is_the_fewest_agents_meeting_the_rule(
     workload = Workload(calls, 1800, aht)
     rule = StaffingRule(target, threshold, patience, short, occupancy)
     assert_minimal(workload, rule, required_staffing(workload, rule).agents)
+
+
+@given(answer=st.integers(min_value=1, max_value=100_000), start=st.integers(0, 200_000))
+def test_the_agent_search_finds_the_threshold_of_any_monotone_predicate(
+    answer: int, start: int
+) -> None:
+    assert minimum_agents(lambda n: n >= answer, start) == answer
+
+
+def test_an_unreachable_target_is_refused() -> None:
+    with pytest.raises(Invalid, match="cannot be met"):
+        minimum_agents(lambda n: False, 10)
 
 
 @pytest.mark.parametrize(

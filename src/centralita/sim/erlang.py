@@ -228,13 +228,14 @@ def erlang_a_figures(
     log_weights, p_no_wait = _log_queue_weights(lam, c, theta, log_erlang_b(agents, a))
     weights = [math.exp(lw) for lw in log_weights]
 
-    served_within_t = p_no_wait
-    served = p_no_wait
-    wait_served = 0.0
-    abandoned = 0.0
-    wait_abandoned = 0.0
-    abandoned_late = 0.0  # abandoned after S (all abandons when S is not given)
-    abandoned_early = 0.0  # abandoned within S
+    # Per-caller-position terms, summed exactly with fsum at the end.
+    served_terms = [p_no_wait]
+    within_t_terms = [p_no_wait]
+    wait_served_terms = []
+    abandoned_terms = []
+    wait_abandoned_terms = []
+    late_terms = []  # abandoned after S (all abandons when S is not given)
+    early_terms = []  # abandoned within S
 
     nb_t = _NegativeBinomialCdf(c, theta, threshold, shift=1)
     nb_s = _NegativeBinomialCdf(c, theta, short_abandon_threshold or 0.0, shift=0)
@@ -248,35 +249,47 @@ def erlang_a_figures(
         p_served = c / rate
         p_abandon = (j + 1) * theta / rate
         harmonic += 1.0 / rate
-        abandon_share += (j + 1) * theta / rate
-        cdf_t = nb_t.next()
-        served += w * p_served
-        served_within_t += w * p_served * (1.0 - cdf_t)
-        wait_served += w * p_served * harmonic
-        abandoned += w * p_abandon
-        wait_abandoned += w * abandon_share / rate
+        abandon_share += p_abandon
+        served_terms.append(w * p_served)
+        within_t_terms.append(w * p_served * (1.0 - nb_t.next()))
+        wait_served_terms.append(w * p_served * harmonic)
+        abandoned_terms.append(w * p_abandon)
+        wait_abandoned_terms.append(w * abandon_share / rate)
         if short_abandon_threshold is None:
-            abandoned_late += w * p_abandon
+            late_terms.append(w * p_abandon)
         else:
             cdf_s = nb_s.next()
             cum_cdf_s += cdf_s
             cum_early += 1.0 - x_s * cdf_s
-            abandoned_late += w * theta * x_s * cum_cdf_s / rate
-            abandoned_early += w * theta * cum_early / rate
+            late_terms.append(w * theta * x_s * cum_cdf_s / rate)
+            early_terms.append(w * theta * cum_early / rate)
 
-    answered_or_late = served + abandoned_late
+    served = _share(served_terms)
+    served_within_t = _share(within_t_terms)
+    abandoned = _share(abandoned_terms)
+    answered_or_late = served + _share(late_terms)
     return QueueFigures(
         agents=agents,
         offered_load=a,
-        p_wait=math.fsum(weights),
-        service_level=served_within_t / answered_or_late if answered_or_late > 0 else 0.0,
-        service_level_answered=served_within_t / served if served > 0 else 0.0,
-        asa=wait_served / served if served > 0 else 0.0,
+        p_wait=_share(weights),
+        service_level=_ratio(served_within_t, answered_or_late),
+        service_level_answered=_ratio(served_within_t, served),
+        asa=_ratio(math.fsum(wait_served_terms), served),
         p_abandon=abandoned,
-        p_short_abandon=abandoned_early,
-        abandon_wait=wait_abandoned / abandoned if abandoned > 0 else 0.0,
-        occupancy=a * served / agents if agents > 0 else 0.0,
+        p_short_abandon=_share(early_terms),
+        abandon_wait=_ratio(math.fsum(wait_abandoned_terms), abandoned),
+        occupancy=min(1.0, _ratio(a * served, agents)),
     )
+
+
+def _share(terms: list[float]) -> float:
+    """An exact sum of probability terms, kept in [0, 1] against the last rounding."""
+    return min(1.0, math.fsum(terms))
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    """numerator ÷ denominator, or 0.0 when there is nothing to divide by."""
+    return numerator / denominator if denominator > 0 else 0.0
 
 
 def _log_queue_weights(

@@ -141,7 +141,7 @@ def required_staffing(workload: Workload, rule: StaffingRule) -> Staffing:
     """The fewest agents meeting `rule` on `workload`.
 
     Service level rises and occupancy falls with every added agent, so the answer is found
-    by doubling an upper bound and bisecting: O(log n) evaluations of the queue.
+    by galloping from the offered load and bisecting: O(log n) evaluations of the queue.
     Raises `Invalid` when even `MAX_AGENTS` agents cannot meet the rule.
     """
     if workload.calls == 0:
@@ -159,15 +159,30 @@ def required_staffing(workload: Workload, rule: StaffingRule) -> Staffing:
 
 
 def minimum_agents(ok: Callable[[int], bool], start: int = 1) -> int:
-    """Smallest n ≥ 1 with ok(n), for a predicate that stays true once it becomes true."""
-    low, high = 0, max(1, start)  # ok(low) is false (0 agents answer nobody)
-    while not ok(high):
+    """Smallest n ≥ 1 with ok(n), for a predicate that stays true once it becomes true.
+
+    Gallops from `start` (up by doubling, or down by steps growing from √start, so the
+    probes stay near the answer, where queues are short) and then bisects; ok(0) is
+    taken as false, since no agents answer no calls.
+    """
+    high = max(1, start)
+    if ok(high):
+        step = max(1, math.isqrt(high))
+        low = high - step
+        while low > 0 and ok(low):
+            high, step = low, 2 * step
+            low = high - step
+        low = max(low, 0)
+    else:
         low, high = high, 2 * high
-        if low >= MAX_AGENTS:
-            raise Invalid(
-                f"the target cannot be met with {MAX_AGENTS} agents",
-                field="target_service_level",
-            )
+        while not ok(high):
+            if high >= MAX_AGENTS:
+                raise Invalid(
+                    f"the target cannot be met with {MAX_AGENTS} agents",
+                    field="target_service_level",
+                )
+            low, high = high, 2 * high
+    # Invariant: ok(high) and not ok(low).
     while high - low > 1:
         middle = (low + high) // 2
         if ok(middle):
