@@ -69,9 +69,9 @@ def staff(
 ) -> None:
     """Print the fewest agents meeting a service-level target, and what they achieve.
 
-    Service level is answered within T ÷ (answered + abandoned), leaving out abandons
-    within --short-abandon-seconds when given. Erlang C assumes callers never hang up;
-    --patience switches to Erlang A (exponential patience with that mean).
+    Service level = answered within T ÷ (answered + abandoned after the short threshold).
+
+    Erlang C assumes callers never hang up; --patience switches to Erlang A.
     """
     try:
         if not interval_minutes > 0:
