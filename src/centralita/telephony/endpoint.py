@@ -104,9 +104,11 @@ class EndpointCore:
             priority = 250 - rank[name] if name in rank else 0
             self._ep.codecSetPriority(info.codecId, priority)
 
-    def poll(self, msec: int) -> None:
-        self._ep.libHandleEvents(msec)
+    def poll(self, msec: int) -> int:
+        """Handle SIP events for up to `msec` ms; returns how many were handled."""
+        handled: int = self._ep.libHandleEvents(msec)
         self._reap()
+        return handled
 
     def destroy(self) -> None:
         """Hang up everything, drop every PJSIP-facing reference, then destroy PJSIP."""

@@ -24,6 +24,7 @@ import itertools
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,7 +52,8 @@ class EngineConfig:
     clock_rate: int = 16000
     #: PJSIP log level sent to Python logging ("centralita.telephony.pjsip").
     log_level: int = 1
-    #: Longest wait inside libHandleEvents; bounds command latency.
+    #: Longest wait inside libHandleEvents when idle; bounds the latency of a command
+    #: that follows a quiet spell (busy spells poll every millisecond).
     poll_ms: int = 10
     user_agent: str = "Centralita"
 
@@ -193,10 +195,15 @@ class Engine:
             ready.set_exception(exc)
             return
         ready.set_result(port)
+        # Poll briefly while SIP traffic or commands flow (the answer to an event usually
+        # follows within a millisecond or two), and for up to poll_ms when idle.
+        busy_until = 0.0
         try:
             while not self._stopping.is_set():
-                self._core.poll(self.config.poll_ms)
-                self._run_commands()
+                busy = time.monotonic() < busy_until
+                handled = self._core.poll(1 if busy else self.config.poll_ms)
+                if self._run_commands() or handled > 0:
+                    busy_until = time.monotonic() + 0.1
         except BaseException:
             log.exception("PJSIP engine loop failed")
         finally:
@@ -205,14 +212,16 @@ class Engine:
             self._run_commands()  # run what was queued before the stop
             self._shutdown_core()
 
-    def _run_commands(self) -> None:
+    def _run_commands(self) -> int:
+        ran = 0
         while True:
             try:
                 fn, future = self._commands.get_nowait()
             except queue.Empty:
-                return
+                return ran
             if not future.set_running_or_notify_cancel():
                 continue
+            ran += 1
             try:
                 future.set_result(fn())
             except BaseException as exc:
