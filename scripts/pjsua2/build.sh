@@ -133,19 +133,22 @@ have_all_sources() {
   local f
   for f in "${!PINNED_SHA256[@]}"; do [[ -f "$SRC_DIR/$f" ]] || return 1; done
 }
-has_deb_src() {
-  grep -rqsE '^[[:space:]]*deb-src[[:space:]]|^Types:.*deb-src' /etc/apt/sources.list /etc/apt/sources.list.d/
+apt_knows_source() {
+  apt-cache showsrc "$SRC_PACKAGE" 2>/dev/null | grep -qx "Version: $SRC_VERSION"
 }
 if ! have_all_sources; then
-  if ! has_deb_src; then
+  if ! apt_knows_source; then
     if ((EUID != 0)); then
-      log "apt has no source (deb-src) entries; as root, run:"
+      log "apt does not know source package $SRC_PACKAGE $SRC_VERSION; as root, run:"
       log "  echo '$DEB_SRC_LINE' > $DEB_SRC_LIST && apt-get update"
       exit 2
     fi
-    log "adding $DEB_SRC_LIST"
-    printf '# Added by Centralita scripts/pjsua2/build.sh (pjproject comes from ring)\n%s\n' \
-      "$DEB_SRC_LINE" >"$DEB_SRC_LIST"
+    if [[ ! -f $DEB_SRC_LIST ]]; then
+      log "adding $DEB_SRC_LIST"
+      printf '# Added by Centralita scripts/pjsua2/build.sh (pjproject comes from ring)\n%s\n' \
+        "$DEB_SRC_LINE" >"$DEB_SRC_LIST"
+    fi
+    log "apt-get update (source indexes)"
     apt-get update -qq >&2
   fi
   log "fetching source package $SRC_PACKAGE=$SRC_VERSION into $SRC_DIR"
