@@ -1,8 +1,8 @@
 """Telephony errors, and the one place where PJSIP's `pj.Error` is translated.
 
 Every call into `pjsua2` that can raise goes through `pj_errors(operation, ...)`, so
-no `pj.Error` (nor SWIG's `RuntimeError`/`TypeError` for a bad argument) leaves the
-adapter: callers see `TelephonyError` subclasses with stable codes.
+no `pj.Error` leaves the adapter: callers see `TelephonyError` subclasses with stable
+codes.
 """
 
 from __future__ import annotations
@@ -49,24 +49,19 @@ def _pj_error_type() -> type[BaseException] | None:
 
 @contextmanager
 def pj_errors(operation: str, **fields: Any) -> Iterator[None]:
-    """Run a block of pjsua2 calls; re-raise PJSIP failures as `TelephonyError`.
+    """Run a block of pjsua2 calls; re-raise PJSIP's `pj.Error` as `TelephonyError`.
 
-    `pj.Error` carries `status` (a pj_status_t) and `reason`; SWIG raises plain
-    `RuntimeError`/`TypeError`/`ValueError` for some bad arguments and internal failures.
+    `pj.Error` carries `status` (a pj_status_t) and `reason`. Anything else (SWIG's
+    `TypeError` for a wrong argument, a `KeyError`) is a bug in our code and stays as is.
     """
     try:
         yield
-    except CentralitaError:
-        raise
     except Exception as exc:
         pj_error = _pj_error_type()
-        if pj_error is not None and isinstance(exc, pj_error):
-            status = getattr(exc, "status", None)
-            reason = str(getattr(exc, "reason", "") or exc)
-        elif isinstance(exc, RuntimeError | TypeError | ValueError):
-            status, reason = None, f"{type(exc).__name__}: {exc}"
-        else:
+        if pj_error is None or not isinstance(exc, pj_error):
             raise
+        status = getattr(exc, "status", None)
+        reason = str(getattr(exc, "reason", "") or exc)
         raise TelephonyError(
             f"{operation} failed: {reason}",
             operation=operation,
