@@ -207,9 +207,10 @@ class _Parser:
 
     def fail(self, node: str, field: str, why: str) -> None:
         where = f"node {node}" if node != "-" else "flow"
+        where += f": {field}" if field != "-" else ""
         self.problems.append(
             InvalidFlow(
-                f"{self.source}: {where}: {field}: {why}", file=self.source, node=node, field=field
+                f"{self.source}: {where}: {why}", file=self.source, node=node, field=field
             )
         )
 
