@@ -10,7 +10,6 @@ set -euo pipefail
 TEST_DEPS=(
   sip-tester # /usr/bin/sipp: places and answers real SIP calls in tests/telephony
   chromium # /usr/bin/chromium: the agent desktop and wallboard tests drive it with Playwright
-  chromium # /usr/bin/chromium: the agent desktop and wallboard tests drive it with Playwright
   espeak-ng  # text-to-speech for IVR prompts (centralita.tts) and spoken test input in tests/ivr
   sox        # resamples synthesised prompts to the line's rate (8 kHz, 16 kHz) in centralita.tts
 )
