@@ -1,0 +1,163 @@
+"""`centralita simulate`: a simulated day of the center, on the real routing core."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich import box
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from centralita.cli.common import clear_errors
+from centralita.errors import Invalid
+from centralita.sim.replications import Report, run_scenario
+from centralita.sim.scenario import Scenario, clock_seconds, load_scenario
+
+ROWS = (
+    ("Offered", "offered", "{:.0f}"),
+    ("Answered", "answered", "{:.0f}"),
+    ("Abandoned (after short-abandon threshold)", "abandoned", "{:.0f}"),
+    ("Short abandons", "short_abandoned", "{:.0f}"),
+    ("Overflowed", "overflowed", "{:.0f}"),
+    ("Rejected", "rejected", "{:.0f}"),
+    ("Service level", "service_level", "{:.1%}"),
+    ("Service level (of answered)", "service_level_answered", "{:.1%}"),
+    ("ASA", "asa_seconds", "{:.1f} s"),
+    ("Waited at all", "p_wait", "{:.1%}"),
+    ("Abandon rate", "abandon_rate", "{:.1%}"),
+    ("Average abandon time", "average_abandon_seconds", "{:.1f} s"),
+)
+
+
+ScenarioArgument = typer.Argument(..., help="Scenario file (YAML), see docs/simulation.md.")
+PlotOption = typer.Option(
+    None, "--plot", help="Write a PNG of intraday service level and queue length."
+)
+
+
+def simulate(
+    scenario: Path = ScenarioArgument,
+    json_output: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    replications: int = typer.Option(
+        1, "--replications", "-n", min=1, help="Independent runs; figures are their means."
+    ),
+    seed: int | None = typer.Option(None, "--seed", help="Seed (default: the scenario's)."),
+    plot: Path | None = PlotOption,
+) -> None:
+    """Simulate the scenario's day with the live routing core and print its figures.
+
+    Service level = answered within T ÷ (answered + abandoned after the short-abandon
+    threshold); with --replications each figure is a mean with its 95% half-width.
+    """
+    with clear_errors():
+        spec = load_scenario(scenario)
+        report = _run(spec, scenario, replications, seed, show_progress=not json_output)
+        document = report.to_dict()
+        if plot is not None:
+            _plot(document, spec, plot)
+    if json_output:
+        typer.echo(json.dumps(_finite(document), indent=2))
+        return
+    _print(document, spec, replications)
+    if plot is not None:
+        typer.echo(f"Chart written to {plot}")
+
+
+def _run(
+    spec: Scenario, path: Path, replications: int, seed: int | None, show_progress: bool
+) -> Report:
+    console = Console(stderr=True)
+    if not (show_progress and console.is_terminal):
+        return run_scenario(spec, path.parent, replications, seed, source=str(path))
+    with Progress(
+        TextColumn("[bold]simulating[/bold] {task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(spec.name, total=1.0)
+        return run_scenario(
+            spec,
+            path.parent,
+            replications,
+            seed,
+            source=str(path),
+            progress=lambda share: progress.update(task, completed=share),
+        )
+
+
+def _plot(document: dict[str, Any], spec: Scenario, path: Path) -> None:
+    from centralita.sim.plot import plot_intervals
+
+    try:
+        plot_intervals(
+            document["intervals"],
+            path,
+            title=f"{spec.name}: intraday service level and queue",
+            origin=clock_seconds(spec.start_time),
+            duration=spec.duration_hours * 3600.0,
+            thresholds={q.id: q.service_level_seconds for q in spec.queues},
+        )
+    except OSError as exc:
+        raise Invalid(f"--plot: cannot write {path}: {exc.strerror}", field="plot") from None
+
+
+def _print(document: dict[str, Any], spec: Scenario, replications: int) -> None:
+    console = Console(soft_wrap=True)
+    runs = "1 run" if replications == 1 else f"mean of {replications} runs ± 95% half-width"
+    typer.echo(
+        f"{spec.name}: {spec.duration_hours:g} h from {spec.start_time}, "
+        f"calls after the first {spec.warmup_minutes:g} min counted ({runs}, seed "
+        f"{document['seed']})"
+    )
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("Queue")
+    queues = document["queues"]
+    for queue in queues:
+        table.add_column(queue, justify="right")
+    for label, key, fmt in ROWS:
+        cells = []
+        for figures in queues.values():
+            text = fmt.format(figures[key])
+            if replications > 1:
+                text += " ± " + fmt.format(figures["ci95"][key]).replace(" s", "")
+            cells.append(text)
+        table.add_row(label, *cells)
+    console.print(table)
+    groups = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    groups.add_column("Agent group")
+    groups.add_column("Occupancy", justify="right")
+    groups.add_column("Utilization", justify="right")
+    for group, figures in document["agent_groups"].items():
+        cells = [f"{figures[k]:.1%}" for k in ("occupancy", "utilization")]
+        if replications > 1:
+            cells = [
+                f"{c} ± {figures['ci95'][k]:.1%}"
+                for c, k in zip(cells, ("occupancy", "utilization"), strict=True)
+            ]
+        groups.add_row(group, *cells)
+    console.print(groups)
+    typer.echo(
+        f"{document['events']:,} events in {document['wall_seconds']:.1f} s "
+        f"({document['events_per_second']:,.0f} events/s); "
+        f"{document['calls']:,.0f} calls per day"
+        + (f", {document['unfinished']:g} unfinished" if document["unfinished"] else "")
+    )
+
+
+def _finite(value: Any) -> Any:
+    """The document with NaN (no calls in an interval) as null, so it stays valid JSON."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value

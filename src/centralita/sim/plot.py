@@ -1,0 +1,56 @@
+"""Intraday charts of a simulated day: service level and queue length per interval."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+
+def clock_label(seconds: float, origin: float) -> str:
+    """ "HH:MM" of a time `seconds` after the simulation's start at clock `origin`."""
+    minutes = round((origin + seconds) / 60.0) % (24 * 60)
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def plot_intervals(
+    intervals: dict[str, list[dict[str, Any]]],
+    path: Path,
+    title: str,
+    origin: float = 0.0,
+    duration: float | None = None,
+    thresholds: dict[str, float] | None = None,
+) -> None:
+    """Write a PNG with one line per queue: service level (top), queue length (bottom)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+    from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+    figure, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(10, 6.5), dpi=100)
+    for queue, rows in intervals.items():
+        if duration is not None:
+            rows = [r for r in rows if r["start_seconds"] < duration]
+        starts = [r["start_seconds"] for r in rows]
+        levels = [
+            math.nan if r["service_level"] is None else r["service_level"] * 100 for r in rows
+        ]
+        label = queue
+        if thresholds and queue in thresholds:
+            label = f"{queue} (within {thresholds[queue]:g} s)"
+        top.step(starts, levels, where="post", label=label)
+        bottom.step(starts, [r["queue_length"] for r in rows], where="post", label=queue)
+    top.set_ylabel("service level")
+    top.yaxis.set_major_formatter(PercentFormatter())
+    top.set_ylim(0, 105)
+    top.grid(alpha=0.3)
+    top.legend(loc="lower left", fontsize="small")
+    top.set_title(title)
+    bottom.set_ylabel("calls waiting (mean)")
+    bottom.set_xlabel("interval start")
+    bottom.grid(alpha=0.3)
+    bottom.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: clock_label(x, origin)))
+    figure.tight_layout()
+    figure.savefig(path, format="png")
+    plt.close(figure)
