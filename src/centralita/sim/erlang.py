@@ -209,6 +209,10 @@ def erlang_a_figures(
     Then service_level = P(served, W ≤ T) / (1 - P(abandon, W ≤ S)),
     service_level_answered = P(served, W ≤ T) / P(served), ASA = E[W; served]/P(served),
     occupancy = a·P(served)/n. With θ = 0 the chain and these sums reduce to Erlang C.
+
+    Cost: O(n) for B plus O(J) for the queue, J ≈ max(0, λ - nμ)/θ + a few √(λ/θ) —
+    milliseconds for 3,000 agents, but seconds for a queue overloaded by hundreds of
+    erlangs with callers who wait hours.
     """
     mu, a = _rates(arrival_rate, mean_service_time)
     _check_agents(agents)
