@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from centralita.errors import CentralitaError
@@ -24,9 +24,30 @@ def _field(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+def _is_page(request: Request) -> bool:
+    """A browser loading a page (not the API, not a script asking for JSON)."""
+    accept = request.headers.get("accept", "")
+    return (
+        not request.url.path.startswith("/api/")
+        and "text/html" in accept
+        and "hx-request" not in request.headers
+    )
+
+
+def _page_error(request: Request, exc: CentralitaError) -> Response:
+    from centralita.web.pages import render
+
+    if exc.code == "not-signed-in":
+        return RedirectResponse("/login", status_code=303)
+    key = {403: "forbidden", 404: "not_found"}.get(exc.http_status, "error")
+    return render(request, "error.html", status_code=exc.http_status, key=key, error=exc)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CentralitaError)
-    async def domain_error(_request: Request, exc: CentralitaError) -> JSONResponse:
+    async def domain_error(request: Request, exc: CentralitaError) -> Response:
+        if _is_page(request):
+            return _page_error(request, exc)
         return JSONResponse(exc.to_dict(), status_code=exc.http_status)
 
     @app.exception_handler(RequestValidationError)

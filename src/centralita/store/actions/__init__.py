@@ -6,6 +6,11 @@ when the input is wrong. Events are published only after the commit.
 """
 
 from centralita.store.actions.contacts import do_add_contact_phone, do_create_contact
+from centralita.store.actions.desktop import (
+    do_record_station,
+    do_set_campaign_form,
+    do_submit_wrapup,
+)
 from centralita.store.actions.interactions import do_record_interaction, do_record_wrapup
 from centralita.store.actions.people import (
     do_add_team_member,
@@ -24,6 +29,7 @@ from centralita.store.actions.routing import (
     do_create_queue,
     do_create_skill,
 )
+from centralita.store.actions.sessions import do_record_sign_in, do_record_sign_in_failure
 
 __all__ = [
     "do_add_campaign_number",
@@ -41,6 +47,11 @@ __all__ = [
     "do_create_user",
     "do_grant_tenant",
     "do_record_interaction",
+    "do_record_sign_in",
+    "do_record_sign_in_failure",
+    "do_record_station",
     "do_record_wrapup",
     "do_set_agent_skill",
+    "do_set_campaign_form",
+    "do_submit_wrapup",
 ]

@@ -1,0 +1,238 @@
+"""What the agent's screen pops, and a contact's history: read-only queries.
+
+Every function takes the tenants the reader may see and never returns a row of another
+tenant: asking for one is the same as asking for something that does not exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from centralita.errors import NotFound
+from centralita.store.models import (
+    Campaign,
+    Contact,
+    ContactPhone,
+    Disposition,
+    Event,
+    Interaction,
+    Queue,
+    User,
+    WrapUp,
+)
+
+
+class NoSuchContact(NotFound):
+    code = "no-such-contact"
+
+
+class NoSuchInteraction(NotFound):
+    code = "no-such-interaction"
+
+
+@dataclass
+class HistoryItem:
+    id: str
+    when: datetime
+    channel: str
+    direction: str
+    campaign: str | None
+    queue: str | None
+    agent: str | None
+    duration: float | None
+    outcome: str | None
+    disposition: dict[str, str] | None
+    notes: str | None
+    form_data: dict[str, Any] = field(default_factory=dict)
+    recording: str | None = None
+
+
+@dataclass
+class ScreenPop:
+    interaction: Interaction
+    campaign: Campaign | None
+    dispositions: list[Disposition]
+    contact: Contact | None
+    phones: list[str]
+    history: list[HistoryItem]
+    queue: str | None = None
+
+
+def _interaction(session: Session, tenants: Collection[int], interaction_id: str) -> Interaction:
+    row = session.get(Interaction, interaction_id)
+    if row is None or row.tenant_id not in tenants:
+        raise NoSuchInteraction(interaction_id=interaction_id)
+    return row
+
+
+def contact(session: Session, tenants: Collection[int], contact_id: int) -> Contact:
+    row = session.get(Contact, contact_id)
+    if row is None or row.tenant_id not in tenants:
+        raise NoSuchContact(contact_id=contact_id)
+    return row
+
+
+def phones_of(session: Session, contact_id: int) -> list[str]:
+    return list(
+        session.scalars(
+            select(ContactPhone.number)
+            .where(ContactPhone.contact_id == contact_id)
+            .order_by(ContactPhone.id)
+        )
+    )
+
+
+def contact_by_phone(session: Session, tenant_id: int, number: str | None) -> Contact | None:
+    if not number:
+        return None
+    return session.scalars(
+        select(Contact)
+        .join(ContactPhone, ContactPhone.contact_id == Contact.id)
+        .where(ContactPhone.tenant_id == tenant_id, ContactPhone.number == number)
+        .order_by(Contact.id)
+    ).first()
+
+
+def screen_pop(session: Session, tenants: Collection[int], interaction_id: str) -> ScreenPop:
+    """Campaign (from DNIS), its form and dispositions; contact (from ANI) and history."""
+    inter = _interaction(session, tenants, interaction_id)
+    campaign = session.get(Campaign, inter.campaign_id) if inter.campaign_id else None
+    dispositions = list(
+        session.scalars(
+            select(Disposition)
+            .where(
+                Disposition.tenant_id == inter.tenant_id,
+                Disposition.campaign_id == (campaign.id if campaign else None),
+            )
+            .order_by(Disposition.id)
+        )
+    )
+    who = session.get(Contact, inter.contact_id) if inter.contact_id else None
+    if who is None:
+        who = contact_by_phone(session, inter.tenant_id, inter.ani)
+    phones = phones_of(session, who.id) if who else []
+    history = contact_history(session, tenants, who) if who else []
+    queue = session.get(Queue, inter.queue_id) if inter.queue_id else None
+    return ScreenPop(
+        inter, campaign, dispositions, who, phones, history, queue.name if queue else None
+    )
+
+
+def contact_history(
+    session: Session, tenants: Collection[int], who: Contact, limit: int = 100
+) -> list[HistoryItem]:
+    """The contact's interactions, newest first: linked to it, or from one of its numbers."""
+    if who.tenant_id not in tenants:
+        raise NoSuchContact(contact_id=who.id)
+    numbers = phones_of(session, who.id)
+    rows = list(
+        session.scalars(
+            select(Interaction)
+            .where(
+                Interaction.tenant_id == who.tenant_id,
+                or_(Interaction.contact_id == who.id, Interaction.ani.in_(numbers)),
+            )
+            .order_by(Interaction.arrived_at.desc(), Interaction.id)
+            .limit(limit)
+        )
+    )
+    return _items(session, rows)
+
+
+def interaction_detail(
+    session: Session, tenants: Collection[int], interaction_id: str
+) -> HistoryItem:
+    return _items(session, [_interaction(session, tenants, interaction_id)])[0]
+
+
+def _items(session: Session, rows: list[Interaction]) -> list[HistoryItem]:
+    if not rows:
+        return []
+    ids = [r.id for r in rows]
+    answered: dict[str, Event] = {}
+    closed: dict[str, Event] = {}
+    for event in session.scalars(
+        select(Event)
+        .where(
+            Event.interaction_id.in_(ids),
+            Event.kind.in_(("acd.interaction_answered", "acd.interaction_closed")),
+        )
+        .order_by(Event.id)
+    ):
+        target = answered if event.kind == "acd.interaction_answered" else closed
+        target[event.interaction_id or ""] = event  # the last answer counts (transfers)
+    wraps: dict[str, WrapUp] = {
+        w.interaction_id: w
+        for w in session.scalars(select(WrapUp).where(WrapUp.interaction_id.in_(ids)))
+    }
+    agent_ids = {e.agent_id for e in answered.values()} | {w.agent_id for w in wraps.values()}
+    names = dict(
+        session.execute(select(User.id, User.display_name).where(User.id.in_(agent_ids)))
+        .tuples()
+        .all()
+    )
+    queues = dict(
+        session.execute(
+            select(Queue.id, Queue.name).where(Queue.id.in_({r.queue_id for r in rows}))
+        )
+        .tuples()
+        .all()
+    )
+    campaigns = dict(
+        session.execute(
+            select(Campaign.id, Campaign.name).where(Campaign.id.in_({r.campaign_id for r in rows}))
+        )
+        .tuples()
+        .all()
+    )
+    dispositions = {
+        d.id: d
+        for d in session.scalars(
+            select(Disposition).where(
+                Disposition.id.in_({w.disposition_id for w in wraps.values()})
+            )
+        )
+    }
+    items = []
+    for r in rows:
+        a, c, w = answered.get(r.id), closed.get(r.id), wraps.get(r.id)
+        agent_id = a.agent_id if a else (w.agent_id if w else None)
+        duration = (c.at - a.at).total_seconds() if a and c and c.at >= a.at else None
+        d = dispositions.get(w.disposition_id) if w and w.disposition_id else None
+        items.append(
+            HistoryItem(
+                id=r.id,
+                when=r.arrived_at,
+                channel=r.channel,
+                direction=r.direction,
+                campaign=campaigns.get(r.campaign_id) if r.campaign_id else None,
+                queue=queues.get(r.queue_id) if r.queue_id else None,
+                agent=names.get(agent_id) if agent_id else None,
+                duration=duration,
+                outcome=c.payload.get("outcome") if c else None,
+                disposition={"code": d.code, "en": d.label_en, "es": d.label_es} if d else None,
+                notes=w.notes if w else None,
+                form_data=dict(w.form_data) if w else {},
+            )
+        )
+    return items
+
+
+def search_contacts(
+    session: Session, tenants: Collection[int], text: str, limit: int = 50
+) -> list[Contact]:
+    query = select(Contact).where(Contact.tenant_id.in_(tenants)).order_by(Contact.name)
+    text = text.strip()
+    if text:
+        like = f"%{text}%"
+        by_phone = select(ContactPhone.contact_id).where(ContactPhone.number.like(like))
+        query = query.where(
+            or_(Contact.name.ilike(like), Contact.document.like(like), Contact.id.in_(by_phone))
+        )
+    return list(session.scalars(query.limit(limit)))

@@ -1,0 +1,170 @@
+"""The pages' words in English and Spanish: `t(key, lang, **params)`.
+
+One catalog, keyed by message; every key has both languages (a test checks it). Values
+are `str.format` templates.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+LANGUAGES = ("es", "en")
+
+CATALOG: dict[str, tuple[str, str]] = {  # key: (english, spanish)
+    "app": ("Centralita", "Centralita"),
+    "sign_in": ("Sign in", "Ingresar"),
+    "sign_out": ("Sign out", "Salir"),
+    "username": ("Username", "Usuario"),
+    "password": ("Password", "Contraseña"),
+    "bad_credentials": ("Wrong username or password.", "Usuario o contraseña incorrectos."),
+    "locked_out": (
+        "Too many failed attempts. Try again after {until}.",
+        "Demasiados intentos fallidos. Intente de nuevo después de las {until}.",
+    ),
+    "language": ("Language", "Idioma"),
+    "desktop": ("Agent desktop", "Escritorio del agente"),
+    "wallboard": ("Wallboard", "Tablero de supervisión"),
+    "contacts": ("Contacts", "Contactos"),
+    "forms": ("Campaign forms", "Formularios de campaña"),
+    "station": ("Extension", "Extensión"),
+    "log_in_station": ("Log in", "Conectarse"),
+    "log_out_station": ("Log out", "Desconectarse"),
+    "ready": ("Ready", "Disponible"),
+    "pause": ("Pause", "Pausa"),
+    "reason": ("Reason", "Motivo"),
+    "state": ("State", "Estado"),
+    "time_in_state": ("Time in state", "Tiempo en estado"),
+    "state.logged_out": ("Logged out", "Desconectado"),
+    "state.available": ("Available", "Disponible"),
+    "state.reserved": ("Ringing", "Timbrando"),
+    "state.talking": ("Talking", "En llamada"),
+    "state.on_hold": ("On hold", "En espera"),
+    "state.wrap_up": ("Wrap-up", "Cierre"),
+    "state.not_ready": ("Not ready", "No disponible"),
+    "reason.missed": ("Missed offer", "Oferta perdida"),
+    "waiting_for_work": ("Waiting for interactions…", "Esperando interacciones…"),
+    "logged_out_hint": (
+        "Log in at your extension to receive interactions.",
+        "Conéctese en su extensión para recibir interacciones.",
+    ),
+    "incoming": ("Incoming interaction", "Interacción entrante"),
+    "accept": ("Accept", "Aceptar"),
+    "reject": ("Reject", "Rechazar"),
+    "hold": ("Hold", "Espera"),
+    "resume": ("Resume", "Retomar"),
+    "transfer": ("Transfer", "Transferir"),
+    "to_queue": ("to queue", "a la cola"),
+    "to_agent": ("to agent", "al agente"),
+    "end": ("End", "Finalizar"),
+    "campaign": ("Campaign", "Campaña"),
+    "dialed": ("Dialed number", "Número marcado"),
+    "caller": ("Caller", "Llamante"),
+    "contact": ("Contact", "Contacto"),
+    "new_contact": ("New contact", "Contacto nuevo"),
+    "unknown_caller": ("No contact has this number.", "Ningún contacto tiene este número."),
+    "create_contact": ("Create contact", "Crear contacto"),
+    "name": ("Name", "Nombre"),
+    "document": ("ID document", "Documento"),
+    "segment": ("Segment", "Segmento"),
+    "history": ("History", "Historial"),
+    "no_history": ("No previous interactions.", "Sin interacciones anteriores."),
+    "when": ("When", "Cuándo"),
+    "channel": ("Channel", "Canal"),
+    "channel.voice": ("Voice", "Voz"),
+    "channel.chat": ("Chat", "Chat"),
+    "channel.email": ("Email", "Correo"),
+    "channel.sms": ("SMS", "SMS"),
+    "channel.social": ("Social", "Social"),
+    "channel.case": ("Case", "Caso"),
+    "agent": ("Agent", "Agente"),
+    "queue": ("Queue", "Cola"),
+    "duration": ("Duration", "Duración"),
+    "disposition": ("Disposition", "Tipificación"),
+    "notes": ("Notes", "Notas"),
+    "recording": ("Recording", "Grabación"),
+    "no_recording": ("none", "sin grabación"),
+    "outcome": ("Outcome", "Resultado"),
+    "details": ("Details", "Detalle"),
+    "form_data": ("Form", "Formulario"),
+    "wrap_up_title": ("Wrap-up", "Cierre de la interacción"),
+    "choose": ("Choose…", "Elija…"),
+    "save_wrapup": ("Save wrap-up", "Guardar cierre"),
+    "wrapup_saved": ("Wrap-up saved.", "Cierre guardado."),
+    "form_has_errors": ("Please fix the fields marked below.", "Corrija los campos marcados."),
+    "err.required": ("This field is required.", "Este campo es obligatorio."),
+    "err.too_long": ("At most {max} characters.", "Máximo {max} caracteres."),
+    "err.not_a_number": ("Enter a number, e.g. 42.", "Escriba un número, p. ej. 42."),
+    "err.not_money": (
+        "Enter an amount such as 150000 or 99.50.",
+        "Escriba un valor como 150000 o 99.50.",
+    ),
+    "err.not_a_date": ("Enter a date as YYYY-MM-DD.", "Escriba una fecha AAAA-MM-DD."),
+    "err.not_a_choice": ("Choose one of the options.", "Elija una de las opciones."),
+    "err.not_an_email": ("Enter an email address.", "Escriba un correo electrónico."),
+    "err.not_a_phone": ("Enter a phone number.", "Escriba un número de teléfono."),
+    "err.invalid": ("Invalid value.", "Valor no válido."),
+    "queues": ("Queues", "Colas"),
+    "agents": ("Agents", "Agentes"),
+    "waiting": ("Waiting", "En espera"),
+    "longest_wait": ("Longest wait", "Espera más larga"),
+    "available": ("Available", "Disponibles"),
+    "busy": ("Busy", "Ocupados"),
+    "wrap_up": ("Wrap-up", "Cierre"),
+    "not_ready": ("Not ready", "No disponibles"),
+    "service_level": ("Service level", "Nivel de servicio"),
+    "answered": ("Answered", "Atendidas"),
+    "abandoned": ("Abandoned", "Abandonadas"),
+    "lines": ("Lines in use", "Líneas en uso"),
+    "target": ("target", "meta"),
+    "current": ("Current interaction", "Interacción actual"),
+    "handled_today": ("Handled today", "Atendidas hoy"),
+    "actions": ("Actions", "Acciones"),
+    "force_pause": ("Force not ready", "Forzar pausa"),
+    "force_logout": ("Log out", "Desconectar"),
+    "move": ("Move", "Mover"),
+    "waiting_interactions": ("Waiting interactions", "Interacciones en espera"),
+    "none_waiting": ("Nobody is waiting.", "Nadie en espera."),
+    "alert_pause": (
+        "{agent} has been in pause '{reason}' longer than its maximum.",
+        "{agent} lleva en pausa '{reason}' más de lo permitido.",
+    ),
+    "alert_sl": (
+        "{queue}: service level {value} is below its target {target}.",
+        "{queue}: nivel de servicio {value} por debajo de la meta {target}.",
+    ),
+    "live": ("live", "en vivo"),
+    "reconnecting": ("reconnecting…", "reconectando…"),
+    "read_only": ("Read only", "Solo lectura"),
+    "search": ("Search", "Buscar"),
+    "phone": ("Phone", "Teléfono"),
+    "no_results": ("No contacts found.", "No se encontraron contactos."),
+    "field_name": ("Field name", "Nombre del campo"),
+    "label_en": ("Label (English)", "Etiqueta (inglés)"),
+    "label_es": ("Label (Spanish)", "Etiqueta (español)"),
+    "type": ("Type", "Tipo"),
+    "required": ("Required", "Obligatorio"),
+    "choices": ("Choices (comma separated)", "Opciones (separadas por coma)"),
+    "add_field": ("Add a field", "Agregar campo"),
+    "save_form": ("Save form", "Guardar formulario"),
+    "form_saved": ("Form saved.", "Formulario guardado."),
+    "remove": ("remove", "quitar"),
+    "forbidden": ("You may not open this page.", "No puede abrir esta página."),
+    "not_found": ("Not found.", "No encontrado."),
+    "error": ("Something went wrong.", "Algo salió mal."),
+    "home": ("Home", "Inicio"),
+    "chart_agents": ("Agents by state", "Agentes por estado"),
+}
+
+
+def t(key: str, lang: str, **params: Any) -> str:
+    """The text of `key` in `lang` (English when the language is unknown)."""
+    pair = CATALOG.get(key)
+    if pair is None:
+        return key
+    text = pair[1] if lang == "es" else pair[0]
+    return text.format(**params) if params else text
+
+
+def messages(lang: str, prefix: str) -> dict[str, str]:
+    """Every text under `prefix.` (for pages that label things in JavaScript)."""
+    return {k[len(prefix) + 1 :]: t(k, lang) for k in CATALOG if k.startswith(prefix + ".")}
