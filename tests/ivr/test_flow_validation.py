@@ -215,3 +215,20 @@ def test_every_problem_is_listed_not_only_the_first():
 def test_not_a_mapping():
     assert problem(["nodes"]).fields["field"] == "-"
     assert problem(changed("nodes", {})).fields["field"] == "nodes"
+
+
+def test_http_base_address_may_come_from_a_flow_var():
+    data = changed("nodes.menu.choices", {"1": "sales", "2": "lookup"})
+    data["nodes"]["lookup"] = {
+        "type": "http",
+        "url": "{api}/balance",
+        "next": "bye",
+        "fallback": "sales",
+    }
+    assert problem(data).fields["field"] == "url"  # no such var
+    data["vars"] = {"api": "ftp://example"}
+    assert problem(data).fields["field"] == "url"  # not an http address
+    data["vars"] = {"api": "http://127.0.0.1:8099"}
+    assert parse_flow(data, "t.yaml").variables == {"api": "http://127.0.0.1:8099"}
+    data["vars"] = {"bad name": "x"}
+    assert problem(data).fields["field"] == "vars.bad name"

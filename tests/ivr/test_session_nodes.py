@@ -307,3 +307,22 @@ def test_a_session_starts_once():
     session.start(0.0)
     with pytest.raises(RuntimeError):
         session.start(0.0)
+
+
+def test_flow_vars_give_the_service_address_and_the_session_may_override_them():
+    f = flow(
+        {
+            "lookup": {
+                "type": "http",
+                "url": "{api}/accounts/{caller}",
+                "next": "bye",
+                "fallback": "bye",
+            },
+            "bye": BYE,
+        },
+        "lookup",
+        vars={"api": "http://127.0.0.1:8099/v1"},
+    )
+    assert Call(f).pending().url == "http://127.0.0.1:8099/v1/accounts/%2B573001234567"
+    session = IvrSession(f, Caller("c", "+1"), {"api": "http://127.0.0.1:9/v2"})
+    assert session.start(0.0)[-1].url == "http://127.0.0.1:9/v2/accounts/%2B1"

@@ -251,6 +251,7 @@ class Flow:
     currency: str = "COP"
     dnis: tuple[str, ...] = ()
     campaigns: tuple[str, ...] = ()
+    variables: Mapping[str, str] = dataclasses.field(default_factory=_empty)  # `vars:`
     calendars: Mapping[str, BusinessCalendar] = dataclasses.field(
         default_factory=lambda: MappingProxyType({})
     )

@@ -57,12 +57,14 @@ FLOW_KEYS = {
     "campaigns",
     "calendars",
     "prompts",
+    "vars",
     "nodes",
 }
 KEYS = "0123456789*#"
 OUTCOMES = ("self_served", "rejected")
 METHODS = ("GET", "POST", "PUT")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+_BASE = re.compile(r"^\{([A-Za-z_][A-Za-z0-9_.]*)\}")
 _VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
 
 
@@ -203,15 +205,14 @@ class _Parser:
         self.library: Mapping[str, Any] = {}
         self.languages: tuple[str, ...] = ("es",)
         self.currency = "COP"
+        self.variables: dict[str, str] = {}
         self.problems: list[InvalidFlow] = []
 
     def fail(self, node: str, field: str, why: str) -> None:
         where = f"node {node}" if node != "-" else "flow"
         where += f": {field}" if field != "-" else ""
         self.problems.append(
-            InvalidFlow(
-                f"{self.source}: {where}: {why}", file=self.source, node=node, field=field
-            )
+            InvalidFlow(f"{self.source}: {where}: {why}", file=self.source, node=node, field=field)
         )
 
     # --- prompts ----------------------------------------------------------------------
@@ -468,9 +469,14 @@ def _http(n: _Node, node_id: str) -> Http:
     method = str(n.get("method", "GET")).upper()
     if method not in METHODS:
         raise _Problem("method", f"expected one of {', '.join(METHODS)}")
-    url = n.text("url")
-    if url is None or not url.startswith(("http://", "https://")):
-        raise _Problem("url", "required: an http:// or https:// address")
+    url = n.text("url") or ""
+    base = _BASE.match(url)
+    if base is not None:
+        default = n.parser.variables.get(base.group(1), "")
+        if not default.startswith(("http://", "https://")):
+            raise _Problem("url", f"{base.group(0)} must be a flow var holding an http(s) address")
+    elif not url.startswith(("http://", "https://")):
+        raise _Problem("url", "required: an http:// or https:// address, or {var}/... ")
     assign = n.get("assign", {})
     if not isinstance(assign, Mapping) or not all(isinstance(v, str) for v in assign.values()):
         raise _Problem("assign", "expected a mapping of variable to a path in the JSON answer")
@@ -696,6 +702,16 @@ def _settings(parser: _Parser, data: Mapping[str, Any]) -> dict[str, Any]:
             parser.calendars[str(name)] = parse_calendar(raw)
         except CalendarError as exc:
             parser.fail("-", f"calendars.{name}.{exc.field}", exc.why)
+    variables = data.get("vars", {})
+    if not isinstance(variables, Mapping) or not all(
+        isinstance(v, str | int | float) and not isinstance(v, bool) for v in variables.values()
+    ):
+        parser.fail("-", "vars", "expected a mapping of name to text or number")
+        variables = {}
+    for name in variables:
+        if not isinstance(name, str) or not _VAR.match(name):
+            parser.fail("-", f"vars.{name}", "a variable name uses letters, digits, _ and .")
+    parser.variables = {str(k): str(v) for k, v in variables.items()}
     library = data.get("prompts", {})
     if not isinstance(library, Mapping):
         parser.fail("-", "prompts", "expected a mapping of name to prompt")
@@ -719,4 +735,5 @@ def _settings(parser: _Parser, data: Mapping[str, Any]) -> dict[str, Any]:
         "currency": currency,
         "dnis": lists["dnis"],
         "campaigns": lists["campaigns"],
+        "variables": MappingProxyType(parser.variables),
     }

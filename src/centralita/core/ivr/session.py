@@ -44,6 +44,7 @@ from centralita.core.ivr.words import digit_words, digits_from_speech, normalise
 Output = cmd.IvrCommand | IvrNodeVisited | IvrEnded
 Now = float | dt.datetime
 
+_BASE = re.compile(r"^\{([A-Za-z_][A-Za-z0-9_.]*)\}")
 _OUTCOME = {f.ToQueue: "queued", f.Transfer: "transferred", f.Voicemail: "voicemail"}
 _TYPE = {
     f.Play: "play",
@@ -83,12 +84,16 @@ def _seconds(now: Now) -> float:
 class IvrSession:
     """One call in one flow. Read `outcome`, `variables` and `attributes` at any time."""
 
-    def __init__(self, flow: f.Flow, caller: Caller) -> None:
+    def __init__(
+        self, flow: f.Flow, caller: Caller, variables: Mapping[str, str] | None = None
+    ) -> None:
+        """`variables` override the flow's `vars` (e.g. a test service's address)."""
         self.flow = flow
         self.caller = caller
         self.language = caller.language if caller.language in flow.languages else flow.language
         self.voice = (caller.input or flow.input) == "voice"
-        self.variables: dict[str, str] = {"caller": caller.number, "dnis": caller.dnis}
+        self.variables: dict[str, str] = {**flow.variables, **(variables or {})}
+        self.variables |= {"caller": caller.number, "dnis": caller.dnis}
         self.variables |= {f"contact.{k}": str(v) for k, v in caller.contact.items()}
         self.attributes: dict[str, str] = {}
         self.segment: str | None = caller.contact.get("segment")
@@ -266,9 +271,10 @@ class IvrSession:
         )
 
     def _choice_words(self, choice: f.Choice) -> tuple[str, ...]:
-        words = [w for lang, ws in choice.words if lang in ("", self.language) for w in ws]
+        words = []
         if choice.key is not None and choice.key.isdigit():
             words.append(digit_words(self.language)[int(choice.key)])
+        words += [w for lang, ws in choice.words if lang in ("", self.language) for w in ws]
         return tuple(dict.fromkeys(normalise(w) for w in words))
 
     def _menu_words(self, node: f.Menu) -> tuple[str, ...]:
@@ -411,7 +417,12 @@ class IvrSession:
         out.append(cmd.SetAttributes(MappingProxyType({**(also or {}), **attributes})))
 
     def _request(self, node: f.Http) -> cmd.HttpRequest:
-        url = render(node.url, self.variables, escape=lambda v: quote(v, safe=""))
+        url = node.url
+        base = _BASE.match(url)
+        prefix = ""
+        if base is not None:  # "{api}/accounts/{account}": the base address is not escaped
+            prefix, url = self.variables.get(base.group(1), ""), url[base.end() :]
+        url = prefix + render(url, self.variables, escape=lambda v: quote(v, safe=""))
         body = None
         if node.body:
             body = json.dumps({k: render(v, self.variables) for k, v in node.body.items()})
