@@ -38,6 +38,9 @@ app.add_typer(db.app, name="db")
 from centralita.cli import bench  # noqa: E402
 
 app.add_typer(bench.app, name="bench")
+from centralita.cli import ivr  # noqa: E402
+
+app.add_typer(ivr.app, name="ivr")
 from centralita.cli import simulate  # noqa: E402
 
 app.command("simulate")(simulate.simulate)
