@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -32,16 +33,17 @@ def _ready_store(settings: Settings) -> Store:
     return store
 
 
-def _run(settings: Settings, store: Store) -> None:
+def _run(settings: Settings, store: Store, extras: tuple[Any, ...] = ()) -> None:
     import uvicorn
 
     from centralita.web.app import create_app
 
     uvicorn.run(
-        create_app(settings, store),
+        create_app(settings, store, extras=extras),
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
+        ws="websockets-sansio",
     )
 
 
@@ -63,7 +65,8 @@ def demo(
     port: int | None = typer.Option(None, help="port to listen on (default 8080)"),
     config: Path | None = ConfigOption,
 ) -> None:
-    """Set up the database, seed the demo company and run the center with it."""
+    """Set up the database, seed the demo company and run the center with live traffic."""
+    from centralita.app.demo_traffic import HUMAN_AGENTS, demo_traffic
     from centralita.demo import DEMO_PASSWORD, DEMO_TENANT, DEMO_USERS, seed_demo
 
     with clear_errors():
@@ -73,12 +76,15 @@ def demo(
         created = seed_demo(store)
     url = f"http://{settings.host}:{settings.port}"
     typer.echo(f"Demo company '{DEMO_TENANT}' {'created' if created else 'already there'}.")
-    typer.echo(f"Open {url}/health (status) and {url}/docs (API).")
-    typer.echo(
-        f"Demo users (password '{DEMO_PASSWORD}'): "
-        + ", ".join(f"{u.username} ({u.role})" for u in DEMO_USERS)
-    )
-    _run(settings, store)
+    typer.echo(f"Open {url}/ and sign in; {url}/docs is the API.")
+    typer.echo(f"Demo users (password '{DEMO_PASSWORD}'):")
+    for user in DEMO_USERS:
+        note = ""
+        if user.role == "agent":
+            note = " - yours to drive" if user.username in HUMAN_AGENTS else " - answers by itself"
+        typer.echo(f"  {user.username:<12} {user.role}{note}")
+    typer.echo("Simulated callers are ringing the campaigns' numbers; Ctrl+C stops the demo.")
+    _run(settings, store, extras=(demo_traffic(DEMO_TENANT),))
 
 
 def config(config: Path | None = ConfigOption) -> None:

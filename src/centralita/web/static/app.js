@@ -96,13 +96,14 @@ document.addEventListener("alpine:init", () => {
   }));
 
   // The wallboard: queue and agent rows from a snapshot, merged with live patches.
-  Alpine.data("wallboard", (snapshot, labels) => ({
+  Alpine.data("wallboard", (snapshot, labels) => {
+   let chart = null; // outside Alpine's reactive proxy: Chart.js keeps its own state
+   return {
     queues: snapshot.queues,
     agents: snapshot.agents,
     labels,
     now: Date.now() / 1000,
     connected: false,
-    chart: null,
     init() {
       setInterval(() => { this.now = Date.now() / 1000; }, 1000);
       liveSocket((msg) => this.receive(msg), (up) => { this.connected = up; });
@@ -149,8 +150,8 @@ document.addEventListener("alpine:init", () => {
       const canvas = document.getElementById("agents-chart");
       if (!canvas || !window.Chart) return;
       const data = this.counts();
-      if (!this.chart) {
-        this.chart = new Chart(canvas, {
+      if (!chart) {
+        chart = new Chart(canvas, {
           type: "doughnut",
           data: {
             labels: data.map((d) => d[0]),
@@ -159,12 +160,13 @@ document.addEventListener("alpine:init", () => {
           options: { animation: false, plugins: { legend: { position: "bottom" } } },
         });
       } else {
-        this.chart.data.datasets[0].data = data.map((d) => d[1]);
-        this.chart.update("none");
+        chart.data.datasets[0].data = data.map((d) => d[1]);
+        chart.update("none");
       }
     },
     async act(url, data) {
       try { await post(url, data); } catch (e) { /* toast shown */ }
     },
-  }));
+   };
+  });
 });

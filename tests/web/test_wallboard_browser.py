@@ -1,0 +1,64 @@
+"""The supervisor wallboard in headless Chromium: live within a second of the agent's
+actions, the supervisor's actions reach the agent's desktop, alerts show."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from web.browser import call_arrives, sign_in
+
+pytestmark = pytest.mark.slow
+
+SECOND = 1000  # ms: the issue's "within a second" from action to screen
+
+
+def test_supervisor_sees_agent_states_and_queue_figures_move_within_a_second(
+    server, browser, screenshot
+):
+    with server.store.read() as session:
+        from sqlalchemy import select
+
+        from centralita.store.models import User
+
+        ana_id = session.scalars(select(User.id).where(User.username == "ana")).one()
+    board = sign_in(browser, server, "supervisora")
+    assert board.url.endswith("/wallboard")
+    ana = board.get_by_test_id(f"agent-{ana_id}")
+    sales = board.get_by_test_id("queue-Ventas")
+    expect(ana.locator("[data-k=state]")).to_have_text("Logged out")
+    expect(board.locator(".live.on")).to_be_visible()
+
+    desk = sign_in(browser, server, "ana")
+    desk.get_by_test_id("station-input").fill("1001")
+    desk.get_by_test_id("log-in").click()
+    expect(ana.locator("[data-k=state]")).to_have_text("Available", timeout=SECOND)
+    expect(ana.locator("[data-k=station]")).to_have_text("1001", timeout=SECOND)
+    expect(sales.locator("[data-k=available]")).to_have_text("1", timeout=SECOND)
+
+    # the supervisor forces a pause: the agent's desktop shows it
+    board.get_by_test_id(f"force-reason-{ana_id}").select_option("meeting")
+    board.get_by_test_id(f"force-pause-{ana_id}").click()
+    expect(desk.get_by_test_id("state")).to_have_text("Not ready · Meeting", timeout=SECOND)
+    expect(ana.locator("[data-k=reason]")).to_have_text("Meeting", timeout=SECOND)
+
+    # nobody free: the call waits, and the wallboard shows it
+    call_arrives(server, ani="+573001234501", dnis="6015550100")
+    expect(sales.locator("[data-k=waiting]")).to_have_text("1", timeout=SECOND)
+    expect(sales.locator("[data-k=lines]")).to_have_text("1", timeout=SECOND)
+    screenshot(board, "wallboard")
+
+    desk.get_by_test_id("ready").click()
+    expect(ana.locator("[data-k=state]")).to_have_text("Ringing", timeout=SECOND)
+    expect(sales.locator("[data-k=waiting]")).to_have_text("1")  # ringing counts as waiting
+    desk.get_by_test_id("accept").click()
+    expect(ana.locator("[data-k=state]")).to_have_text("Talking", timeout=SECOND)
+    expect(sales.locator("[data-k=waiting]")).to_have_text("0", timeout=SECOND)
+    expect(sales.locator("[data-k=busy]")).to_have_text("1", timeout=SECOND)
+    desk.get_by_test_id("end").click()
+    expect(ana.locator("[data-k=state]")).to_have_text("Wrap-up", timeout=SECOND)
+    expect(sales.locator("[data-k=answered]")).to_have_text("1", timeout=SECOND)
+    expect(ana.locator("[data-k=handled]")).to_have_text("1", timeout=SECOND)
+    expect(sales.locator("[data-k=sl]")).to_contain_text("100%", timeout=SECOND)
+    screenshot(desk, "desktop-wrapup")
+    screenshot(board, "wallboard-after-call")
