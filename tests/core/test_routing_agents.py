@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 from routing_helpers import answer, arrive, of, offers, router, simple
 
@@ -216,7 +218,7 @@ def test_time_in_each_state_by_reason_is_derivable_from_the_records_alone() -> N
     log += r.handle(Tick(), 200.0)
     changes = of(AgentStateChanged, log)  # type: ignore[arg-type]
     spent: dict[tuple[str, str | None], float] = {}
-    for a, b in zip(changes, changes[1:], strict=False):
+    for a, b in pairwise(changes):
         key = (a.state.value, a.reason)
         spent[key] = spent.get(key, 0.0) + b.at - a.at
     assert spent == {

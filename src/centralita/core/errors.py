@@ -51,3 +51,9 @@ class InvalidRule(Invalid):
     """A routing rule is malformed; `file`, `rule` and `field` say where."""
 
     code = "invalid-rule"
+
+
+class InvalidEvent(Invalid):
+    """An event field is out of range; `field` names it and `accepted` says what is."""
+
+    code = "invalid-event"

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from centralita.core.agents import HOLD, TALKING, WRAP, Agent
 from centralita.core.commands import ConnectToAgent
-from centralita.core.config import MISSED
-from centralita.core.errors import DuplicateInteraction, InvalidTransition, NoSuchQueue
+from centralita.core.config import MAX_LEVEL, MAX_PRIORITY, MIN_PRIORITY, MISSED
+from centralita.core.errors import (
+    DuplicateInteraction,
+    InvalidEvent,
+    InvalidTransition,
+    NoSuchQueue,
+)
 from centralita.core.events import (
     CallbackRequested,
     CallerHungUp,
@@ -16,6 +21,7 @@ from centralita.core.events import (
     InteractionEnded,
     OfferAccepted,
     OfferRejected,
+    Requirement,
     TransferRequested,
 )
 from centralita.core.flow import Flow
@@ -34,6 +40,19 @@ from centralita.core.state import Output
 from centralita.core.timers import WRAP_UP
 
 
+def _check(priority: int | None, skills: Requirement | None, interaction: str) -> None:
+    """Refuse out-of-range priorities (1–10) and skill levels (1–5)."""
+    if priority is not None and not MIN_PRIORITY <= priority <= MAX_PRIORITY:
+        raise InvalidEvent(
+            interaction=interaction, field="priority", value=priority, accepted="1–10"
+        )
+    for skill, level in skills or ():
+        if not 1 <= level <= MAX_LEVEL:
+            raise InvalidEvent(
+                interaction=interaction, field="skills", value=skill, accepted="levels 1–5"
+            )
+
+
 def _wrong(inter: Interaction, event: str) -> InvalidTransition:
     return InvalidTransition(interaction=inter.id, state=STATE_NAMES[inter.state], event=event)
 
@@ -42,6 +61,7 @@ class InteractionHandlers(Flow):
     def _arrived(self, e: InteractionArrived, now: float, out: list[Output]) -> None:
         if e.interaction_id in self.interactions:
             raise DuplicateInteraction(interaction=e.interaction_id)
+        _check(e.priority, e.skills, e.interaction_id)
         if self.rules:
             last = self.last_contact.get(e.ani) if e.ani is not None else None
             d = decide(self.rules, e, last, now)
@@ -209,6 +229,7 @@ class InteractionHandlers(Flow):
         if target is not None and not target.logged_in:
             raise InvalidTransition(agent=target.id, state="logged_out", event="transfer")
         assert target_queue is not None
+        _check(e.priority, e.skills, inter.id)
         if e.priority is not None:
             inter.priority = e.priority
         if e.skills is not None:

@@ -164,6 +164,8 @@ class Matching(RouterState):
         channel = inter.channel
         timeout = queue.config.ring_timeout
         for agent in agents:
+            if iid in agent.legs:  # back to an agent still wrapping it up: wrap-up ends
+                self._end_wrap(agent, iid, now)
             agent.add_leg(iid, RINGING, channel)
             queue.rr_next += 1
             agent.rr[queue.id] = queue.rr_next
@@ -173,3 +175,9 @@ class Matching(RouterState):
             if advertise and agent.ready_for(channel):
                 self._advertise(agent, channel)
         self.timers.set(now + timeout, RING, inter, inter.offer_token)
+
+    def _end_wrap(self, agent: Agent, interaction_id: str, now: float) -> str:
+        """Drop a wrap-up leg (its timer goes stale); returns the freed channel."""
+        agent.wrap_until.pop(interaction_id, None)
+        agent.wrap_tokens.pop(interaction_id, None)
+        return agent.drop_leg(interaction_id, now)

@@ -106,11 +106,6 @@ class AgentHandlers(InteractionHandlers):
         self._set_state(agent, now, out, None)
         self._serve_all(agent, now, out)
 
-    def _end_wrap(self, agent: Agent, interaction_id: str, now: float) -> str:
-        agent.wrap_until.pop(interaction_id, None)
-        agent.wrap_tokens.pop(interaction_id, None)
-        return agent.drop_leg(interaction_id, now)
-
     def _wrap_ended(self, e: WrapUpEnded, now: float, out: list[Output]) -> None:
         agent = self.agent(e.agent_id)
         wrapping = [iid for iid, (leg, _) in agent.legs.items() if leg == WRAP]

@@ -51,6 +51,7 @@ from centralita.core.snapshots import (
 )
 from centralita.core.state import Output
 from centralita.core.timers import MAX_WAIT, PAUSE_LIMIT, PREFERRED, RELAX, RING, Entry
+from centralita.errors import CentralitaError
 
 
 class Router(AgentHandlers):
@@ -79,20 +80,29 @@ class Router(AgentHandlers):
             EscalationRequested: self._escalate,
         }
         self.now = float("-inf")
+        self._carried: list[Output] = []
 
     def handle(self, event: InputEvent, now: float) -> list[Output]:
         """Fire due timers, then apply `event`; return what happened, in order."""
+        handler = self._handlers.get(type(event))
+        if handler is None:
+            raise TypeError(f"not a router event: {event!r}")
         if now < self.now:
             now = self.now  # time never runs backwards inside the core
         out: list[Output] = []
+        if self._carried:
+            out, self._carried = self._carried, out
         heap = self.timers.heap
         if heap and heap[0][0] <= now:
             self._fire_due(now, out)
         self.now = now
-        handler = self._handlers.get(type(event))
-        if handler is None:
-            raise TypeError(f"not a router event: {event!r}")
-        handler(event, now, out)
+        try:
+            handler(event, now, out)
+        except CentralitaError:
+            # the event was refused before it changed anything, but timers that fell
+            # due before it did fire: their outputs go out with the next call
+            self._carried = out
+            raise
         return out
 
     def next_deadline(self) -> float | None:
