@@ -53,14 +53,18 @@ class Matching(RouterState):
     def _current_pool(self, inter: Interaction) -> Pool:
         queue = inter.queue
         assert queue is not None
-        steps = queue.config.relax
-        cap = steps[inter.step - 1].max_level if inter.step else None
+        if not inter.step:
+            return self._pool(queue, inter.channel, inter.skills)
+        cap = queue.config.relax[inter.step - 1].max_level
         return self._pool(queue, inter.channel, relax(inter.skills, cap))
 
     def _push_agent(self, pool: Pool, agent: Agent, channel: str) -> None:
         k1, k2 = agent_key(pool.queue, agent, channel, self.rng)
         self.uid += 1
-        heappush(pool.agents, (k1, k2, self.uid, agent, agent.epoch[channel]))
+        heap = pool.agents
+        heappush(heap, (k1, k2, self.uid, agent, agent.epoch[channel]))
+        if len(heap) > pool.agents_limit:
+            pool.compact_agents()
 
     def _advertise(self, agent: Agent, channel: str) -> None:
         """Put a free agent into every pool it qualifies for (under a fresh epoch)."""
@@ -103,7 +107,10 @@ class Matching(RouterState):
                 if agent.epoch[channel] == entry[4]:
                     self._offer(inter, [agent], now, out)
                     return
-        heappush(pool.waiting, (inter.rank, inter.seq, inter.token, inter))
+        waiting = pool.waiting
+        heappush(waiting, (inter.rank, inter.seq, inter.token, inter))
+        if len(waiting) > 2 * len(pool.queue.waiting) + 64:
+            pool.compact_waiting()
 
     # --- agent side -------------------------------------------------------------------
 
@@ -126,8 +133,10 @@ class Matching(RouterState):
             entry = heappop(targeted)
             if entry[3].token == entry[2]:
                 return entry[3]
-        best: tuple[float, float, int, int, Interaction] | None = None
         best_pool: Pool | None = None
+        best_weight = 0
+        best_rank = 0.0
+        best_seq = 0
         for pool in self._pools_for(agent, channel):
             heap = pool.waiting
             while heap:
@@ -137,9 +146,16 @@ class Matching(RouterState):
                 heappop(heap)
             else:
                 continue
-            key = (pool.queue.neg_weight, top[0], top[1], top[2], top[3])
-            if best is None or key < best:
-                best, best_pool = key, pool
+            weight = pool.queue.neg_weight
+            if (
+                best_pool is None
+                or weight < best_weight
+                or (
+                    weight == best_weight
+                    and (top[0] < best_rank or (top[0] == best_rank and top[1] < best_seq))
+                )
+            ):
+                best_pool, best_weight, best_rank, best_seq = pool, weight, top[0], top[1]
         if best_pool is None:
             return None
         return heappop(best_pool.waiting)[3]
@@ -167,8 +183,9 @@ class Matching(RouterState):
             if iid in agent.legs:  # back to an agent still wrapping it up: wrap-up ends
                 self._end_wrap(agent, iid, now)
             agent.add_leg(iid, RINGING, channel)
-            queue.rr_next += 1
-            agent.rr[queue.id] = queue.rr_next
+            if queue.round_robin:
+                queue.rr_next += 1
+                agent.rr[queue.id] = queue.rr_next
             out.append(OfferToAgent(iid, agent.id, queue.id, timeout))
             out.append(InteractionOffered(now, iid, agent.id, queue.id))
             self._set_state(agent, now, out, iid)

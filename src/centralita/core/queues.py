@@ -15,6 +15,7 @@ distinct (queue, channel, requirement) triples that ever occurred.
 
 from __future__ import annotations
 
+from heapq import heapify
 from typing import TYPE_CHECKING
 
 from centralita.core.config import QueueConfig, Strategy
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 
 
 class Pool:
-    __slots__ = ("agents", "channel", "queue", "required", "waiting")
+    __slots__ = ("agents", "agents_limit", "channel", "queue", "required", "waiting")
 
     def __init__(self, queue: Queue, channel: str, required: Requirement) -> None:
         self.queue = queue
@@ -34,6 +35,20 @@ class Pool:
         self.required = required
         self.agents: list[tuple[float, float, int, Agent, int]] = []
         self.waiting: list[tuple[float, int, int, Interaction]] = []
+        # stale entries of a rarely used pool would pile up until they surface; past
+        # this size the heap is rebuilt from its valid entries (amortised O(1) a push)
+        self.agents_limit = 2 * len(queue.members) + 64
+
+    def compact_agents(self) -> None:
+        channel = self.channel
+        live = [e for e in self.agents if e[3].epoch[channel] == e[4]]
+        heapify(live)
+        self.agents = live
+
+    def compact_waiting(self) -> None:
+        live = [e for e in self.waiting if e[3].token == e[2]]
+        heapify(live)
+        self.waiting = live
 
 
 class Queue:
@@ -47,6 +62,7 @@ class Queue:
         "pools",
         "priority_span",
         "ring_all",
+        "round_robin",
         "rr_next",
         "waiting",
     )
@@ -63,6 +79,7 @@ class Queue:
         self.rr_next = 0
         self.neg_weight = -config.weight
         self.ring_all = config.strategy is Strategy.RING_ALL
+        self.round_robin = config.strategy is Strategy.ROUND_ROBIN
         # seconds of waiting one priority level is worth; without ageing a level
         # outweighs any wait (1e9 s ≈ 32 years)
         self.priority_span = config.ageing_seconds or 1e9

@@ -106,7 +106,14 @@ class RouterState:
         self, agent: Agent, now: float, out: list[Output], interaction_id: str | None
     ) -> None:
         """Emit `AgentStateChanged` if the derived state or reason changed."""
-        state, reason = agent.derive()
+        counts = agent.counts
+        reason = None
+        if counts[0]:
+            state = AgentState.RESERVED
+        elif counts[1]:
+            state = AgentState.TALKING
+        else:
+            state, reason = agent.derive()
         if state is agent.state and reason == agent.reason:
             return
         agent.state = state
