@@ -67,7 +67,7 @@ def _percentile(sorted_values: list[int], fraction: float) -> float:
 def run(
     agents: int = 5000, queues: int = 100, seconds: float = 10.0, seed: int = 1
 ) -> dict[str, Any]:
-    """Drive the router for about `seconds` of wall-clock time; return the figures."""
+    """Ramp up, then drive the router for `seconds` of wall-clock time; return figures."""
     rng = Random(seed)
     router = build(agents, queues, rng)
     queue_ids = router.queue_ids()
@@ -96,8 +96,8 @@ def run(
     clock = time.perf_counter_ns
     handle = router.handle
     gc.disable()
-    started = clock()
-    stop = started + int(seconds * 1e9)
+    started = 0
+    stop = 0
     try:
         while True:
             deadline = router.next_deadline()
@@ -149,6 +149,9 @@ def run(
                     abandoned += o.outcome.value.endswith("abandoned")
             if at < WARM_UP:
                 continue  # ramp-up from an idle center: not the sustained load
+            if not started:
+                started = clock()
+                stop = started + int(seconds * 1e9)
             events += 1
             handle_ns += elapsed
             if made:
