@@ -26,3 +26,21 @@ def routing(
         return
     for key, value in figures.items():
         typer.echo(f"{key:>24}: {value}")
+
+
+@app.command()
+def simulation(
+    agents: int = typer.Option(1000, help="Agents in the simulated center."),
+    calls: int = typer.Option(300_000, help="Calls in the simulated day."),
+    seed: int = typer.Option(1, help="Seed of the simulation."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Simulate one day of a large center on the real router; print events per second."""
+    from centralita.perf.simulation import run
+
+    figures = run(agents=agents, calls=calls, seed=seed)
+    if as_json:
+        typer.echo(json.dumps(figures))
+        return
+    for key, value in figures.items():
+        typer.echo(f"{key:>24}: {value}")

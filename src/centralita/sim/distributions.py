@@ -61,10 +61,12 @@ def empirical(rng: Random, values: Sequence[float]) -> Sampler:
 def read_values(text: str) -> list[float]:
     """Durations in seconds from a text file: one number per line, first CSV column.
 
-    Blank lines, `#` comments and a non-numeric first line (a header) are skipped.
+    Blank lines, `#` comments and one non-numeric line before the values (a header) are
+    skipped.
     Raises `ValueError` naming the line of the first bad value.
     """
     values: list[float] = []
+    header = False
     for number, line in enumerate(text.splitlines(), start=1):
         cell = line.split("#", 1)[0].split(",", 1)[0].strip()
         if not cell:
@@ -72,7 +74,8 @@ def read_values(text: str) -> list[float]:
         try:
             value = float(cell)
         except ValueError:
-            if not values and number == 1:
+            if not values and not header:
+                header = True
                 continue  # a header
             raise ValueError(f"line {number}: {cell!r} is not a number of seconds") from None
         if not (math.isfinite(value) and value >= 0):

@@ -100,6 +100,9 @@ def simulate(world: World, rng: Random, progress: Callable[[float], None] | None
     random = rng.random
     expovariate = rng.expovariate
     streams = world.streams
+    makers = [_maker(stream, random) for stream in streams]
+    # per agent: (ring-no-answer share, answer delay sampler or None)
+    answering = {a: (d.ring_no_answer, d.answer) for a, d in world.desks.items()}
     desks = world.desks
     handle_of: dict[str, float] = {}  # interaction → its handle time, until connected
     waiting: set[str] = set()  # interactions whose caller may still hang up
@@ -120,6 +123,8 @@ def simulate(world: World, rng: Random, progress: Callable[[float], None] | None
             heappush(heap, (first, next(seq), ARRIVE, index, None))
 
     t = 0.0
+    entering: str | None = None  # interaction entering a queue now, whose caller may leave
+    patience: Callable[[], float] = float
     while True:
         if now_queue:
             item = now_queue.popleft()
@@ -153,10 +158,9 @@ def simulate(world: World, rng: Random, progress: Callable[[float], None] | None
             if stream.ivr is not None:
                 heappush(heap, (t + stream.ivr(), next(seq), ENTER, iid, (a, t)))
                 continue
-            event = _arrival(stream, iid, t, random)
+            event = makers[a](iid, t)
             if stream.patience is not None:
-                waiting.add(iid)
-                heappush(heap, (t + stream.patience(), next(seq), HANGUP, iid, None))
+                entering, patience = iid, stream.patience
         elif kind == HANGUP:
             if a not in waiting:
                 continue
@@ -165,10 +169,9 @@ def simulate(world: World, rng: Random, progress: Callable[[float], None] | None
             event = _TICK
         elif kind == ENTER:
             stream = streams[b[0]]
-            event = _arrival(stream, a, b[1], random)
+            event = makers[b[0]](a, b[1])
             if stream.patience is not None:
-                waiting.add(a)
-                heappush(heap, (t + stream.patience(), next(seq), HANGUP, a, None))
+                entering, patience = a, stream.patience
         elif kind == LOGIN:
             on_shift.add(a)
             event = AgentLoggedIn(a)
@@ -188,6 +191,7 @@ def simulate(world: World, rng: Random, progress: Callable[[float], None] | None
 
         out: list[Any] = handle(event, t)
         events += 1
+        instant = None  # the interaction answered at once (no patience clock needed)
         for o in out:
             c = type(o)
             if c is AgentStateChanged:
@@ -204,16 +208,17 @@ def simulate(world: World, rng: Random, progress: Callable[[float], None] | None
                             at = o.at + pending[1]
                             heappush(heap, (at, next(seq), READY, o.agent_id, reason))
             elif c is OfferToAgent:
-                desk = desks[o.agent_id]
-                if desk.ring_no_answer and random() < desk.ring_no_answer:
+                rna, answer = answering[o.agent_id]
+                if rna and random() < rna:
                     continue  # the ring times out in the router
                 key = (o.interaction_id, o.agent_id)
                 token = next(tokens)
                 offers[key] = token
-                if desk.answer is None:
+                if answer is None:
                     now_queue.append((t, 0, ACCEPT, key, token))
+                    instant = o.interaction_id
                 else:
-                    heappush(heap, (t + desk.answer(), next(seq), ACCEPT, key, token))
+                    heappush(heap, (t + answer(), next(seq), ACCEPT, key, token))
             elif c is InteractionOffered:
                 t_offered(o)
             elif c is ConnectToAgent:
@@ -232,6 +237,12 @@ def simulate(world: World, rng: Random, progress: Callable[[float], None] | None
                 offers.pop((o.interaction_id, o.agent_id), None)
             elif c is InteractionTransferred:
                 t_transferred(o)
+        if entering is not None:
+            # the caller's patience runs from entering the queue, unless answered at once
+            if instant != entering:
+                waiting.add(entering)
+                heappush(heap, (t + patience(), next(seq), HANGUP, entering, None))
+            entering = None
         if progress is not None and not events & 8191:
             progress(min(1.0, t / duration))
     if progress is not None:
@@ -246,24 +257,22 @@ def simulate(world: World, rng: Random, progress: Callable[[float], None] | None
     )
 
 
-def _arrival(stream: Stream, iid: str, arrived: float, random: Callable[[], float]) -> Any:
-    ani = None
-    prefix = stream.ani_prefix
-    if prefix is not None:
-        callers = stream.callers
-        number = int(random() * callers) if callers is not None else iid[1:]
-        ani = f"{prefix}{number}"
-    return InteractionArrived(
-        iid,
-        stream.channel,
-        stream.queue,
-        stream.priority,
-        stream.skills,
-        ani,
-        stream.dnis,
-        stream.segment,
-        stream.language,
-        stream.site,
-        MappingProxyType(stream.attributes) if stream.attributes else _NO_ATTRIBUTES,
-        arrived,
-    )
+def _maker(
+    stream: Stream, random: Callable[[], float]
+) -> Callable[[str, float], InteractionArrived]:
+    """A function building the stream's `InteractionArrived(id, arrived_at)`."""
+    channel, queue, priority, skills = stream.channel, stream.queue, stream.priority, stream.skills
+    dnis, segment, language, site = stream.dnis, stream.segment, stream.language, stream.site
+    attributes = MappingProxyType(stream.attributes) if stream.attributes else _NO_ATTRIBUTES
+    prefix, callers = stream.ani_prefix, stream.callers
+
+    def make(iid: str, arrived: float) -> InteractionArrived:
+        ani = None
+        if prefix is not None:
+            ani = f"{prefix}{int(random() * callers) if callers is not None else iid[1:]}"
+        return InteractionArrived(
+            iid, channel, queue, priority, skills, ani, dnis, segment, language, site,
+            attributes, arrived,
+        )  # fmt: skip
+
+    return make

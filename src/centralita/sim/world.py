@@ -31,7 +31,7 @@ from centralita.sim.scenario import Distribution, Scenario, clock_seconds
 DAY = 86400.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Stream:
     """One arrival stream: piecewise-constant Poisson rates (calls per second)."""
 
@@ -53,7 +53,7 @@ class Stream:
     callers: int | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Desk:
     """How one group's agents answer: delay sampler, ring-no-answer share, ready delay."""
 
