@@ -1,0 +1,265 @@
+"""The pages over HTTP (in-process client): sign-in, lockout, CSRF, roles, tenant
+isolation, and forms that refuse bad input with a message per field, storing nothing."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from centralita.app.intake import new_interaction_id, resolve
+from centralita.clock import utcnow
+from centralita.config import load_settings
+from centralita.core.events import AgentLoggedIn, InteractionEnded, OfferAccepted
+from centralita.demo import DEMO_PASSWORD, seed_demo
+from centralita.i18n import CATALOG
+from centralita.schemas import ContactSpec, QueueSpec
+from centralita.store import actions
+from centralita.store.models import Campaign, Contact, Event, User, WrapUp
+from centralita.web.app import create_app
+
+
+@pytest.fixture
+def app(store):
+    seed_demo(store)
+    settings = load_settings(environ={"CENTRALITA_SECRET_KEY": "test-secret"})
+    return create_app(settings, store)
+
+
+def _csrf(client: TestClient) -> str:
+    page = client.get("/login").text
+    return re.search(r'name="csrf-token" content="([^"]+)"', page)[1]
+
+
+def _sign_in(app, username: str, password: str = DEMO_PASSWORD) -> TestClient:
+    client = TestClient(app)
+    client.__enter__()
+    token = _csrf(client)
+    answer = client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": token}
+    )
+    assert answer.status_code == 200, answer.text
+    client.headers["X-CSRF-Token"] = token
+    client.headers["Accept"] = "application/json"
+    return client
+
+
+@pytest.fixture
+def signed_in(app):
+    clients: list[TestClient] = []
+
+    def sign_in(username: str) -> TestClient:
+        clients.append(_sign_in(app, username))
+        return clients[-1]
+
+    yield sign_in
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+def _user_id(store, username: str) -> int:
+    with store.read() as session:
+        return session.scalars(select(User.id).where(User.username == username)).one()
+
+
+def test_wrong_password_is_refused_and_five_failures_lock_the_user_out(app, store):
+    with TestClient(app) as client:
+        token = _csrf(client)
+        for _ in range(5):
+            wrong = client.post(
+                "/login", data={"username": "ana", "password": "nope-nope", "csrf_token": token}
+            )
+        assert wrong.status_code == 429
+        assert "Demasiados intentos fallidos" in wrong.text
+        right = client.post(
+            "/login", data={"username": "ana", "password": DEMO_PASSWORD, "csrf_token": token}
+        )
+        assert right.status_code == 429  # locked even with the right password
+        assert client.get("/desktop", follow_redirects=False).headers["location"] == "/login"
+        other = client.post(
+            "/login",
+            data={"username": "diana", "password": DEMO_PASSWORD, "csrf_token": token},
+        )
+        assert other.url.path == "/desktop"  # the lock is per user
+    with store.read() as session:
+        kinds = session.scalars(select(Event.kind).where(Event.kind.like("user.%"))).all()
+    assert kinds.count("user.sign_in_failed") == 5 and kinds.count("user.signed_in") == 1
+
+
+def test_a_state_changing_request_without_the_csrf_token_is_refused(signed_in):
+    ana = signed_in("ana")
+    answer = ana.post("/desktop/station", data={"station": "1001"}, headers={"X-CSRF-Token": "x"})
+    assert (answer.status_code, answer.json()["code"]) == (403, "bad-csrf-token")
+    assert ana.get("/desktop/state").json()["state"] == "logged_out"
+
+
+def test_roles_decide_the_pages(signed_in):
+    ana = signed_in("ana")
+    assert ana.get("/wallboard/snapshot").status_code == 403
+    supervisor = signed_in("supervisora")
+    assert supervisor.post("/desktop/ready").status_code == 403
+    viewer = signed_in("cliente")
+    assert viewer.get("/wallboard/snapshot").status_code == 200
+    assert viewer.post("/wallboard/agents/1/logout").status_code == 403  # read only
+    qa = signed_in("calidad")
+    assert qa.get("/contacts").status_code == 200
+    assert qa.get("/wallboard/snapshot").status_code == 403
+
+
+def test_a_client_viewer_cannot_open_another_clients_contact_or_queues(store, app, signed_in):
+    at = utcnow()
+    with store.transaction() as tx:
+        other = actions.do_create_tenant(tx, slug="otra", name="Otra S.A.", at=at, actor="t")
+        actions.do_create_queue(
+            tx, tenant_id=other.id, spec=QueueSpec(name="Otra"), at=at, actor="t"
+        )
+        theirs = actions.do_create_contact(
+            tx, tenant_id=other.id, spec=ContactSpec(name="Secreto"), at=at, actor="t"
+        )
+        actions.do_create_user(
+            tx,
+            tenant_id=other.id,
+            username="otra-cliente",
+            display_name="Otra",
+            role="client_viewer",
+            password=DEMO_PASSWORD,
+            at=at,
+            actor="t",
+        )
+    with store.read() as session:
+        ours = session.scalars(select(Contact).where(Contact.name == "José Rodríguez")).one()
+    viewer = signed_in("cliente")
+    assert viewer.get(f"/contacts/{ours.id}").status_code == 200
+    refused = viewer.get(f"/contacts/{theirs.id}")
+    assert (refused.status_code, refused.json()["code"]) == (404, "no-such-contact")
+    assert f"/contacts/{theirs.id}\"" not in viewer.get("/contacts?q=Secreto").text
+    queues = {q["name"] for q in viewer.get("/wallboard/snapshot").json()["queues"].values()}
+    assert "Otra" not in queues and "Ventas" in queues
+    outsider = signed_in("otra-cliente")
+    assert outsider.get(f"/contacts/{ours.id}").status_code == 404
+    page = outsider.get(f"/contacts/{ours.id}", headers={"Accept": "text/html"})
+    assert page.status_code == 404 and "No encontrado" in page.text
+
+
+def _call_on_desk(app, store, agent: str) -> str:
+    """Log `agent` in, make a Cobranzas call arrive, answer and end it (into wrap-up)."""
+    runner = app.state.runner
+    routing = resolve(store, ani="+573001234502", dnis="6015550300")
+    iid = new_interaction_id()
+
+    def drive() -> None:
+        runner.handle(AgentLoggedIn(agent))
+        runner.arrive(
+            interaction_id=iid,
+            tenant_id=routing.tenant_id,
+            queue=routing.queue,
+            campaign_id=routing.campaign_id,
+            ani="+573001234502",
+            dnis="6015550300",
+        )
+        runner.handle(OfferAccepted(iid, agent))
+        runner.handle(InteractionEnded(iid))
+
+    runner.call(drive).result(timeout=10)
+    return iid
+
+
+def test_a_wrap_up_with_bad_fields_names_each_one_and_stores_nothing(store, app, signed_in):
+    felipe = signed_in("felipe")
+    iid = _call_on_desk(app, store, str(_user_id(store, "felipe")))
+    answer = felipe.post(
+        "/desktop/wrapup",
+        data={
+            "interaction": iid,
+            "f_document": "x" * 21,
+            "f_promise_date": "31/12/2026",
+            "f_promise_amount": "mucho",
+            "disposition": "sale",  # not one of Cobranzas' dispositions
+            "notes": "n" * 2001,
+        },
+    )
+    assert answer.status_code == 422
+    errors = dict(re.findall(r'data-testid="error-(\w+)">([^<]+)<', answer.text))
+    assert errors == {
+        "document": "Máximo 20 caracteres.",
+        "promise_date": "Escriba una fecha AAAA-MM-DD.",
+        "promise_amount": "Escriba un valor como 150000 o 99.50.",
+        "disposition": "Elija una de las opciones.",
+        "notes": "Máximo 2000 caracteres.",
+    }
+    with store.read() as session:
+        assert session.scalar(select(func.count()).select_from(WrapUp)) == 0
+        assert not session.scalars(
+            select(Event).where(Event.kind == "interaction.wrapped_up")
+        ).all()
+    good = felipe.post(
+        "/desktop/wrapup",
+        data={
+            "interaction": iid,
+            "f_document": "123",
+            "f_promise_date": "2026-12-31",
+            "f_promise_amount": "150000",
+            "disposition": "payment_promise",
+        },
+    )
+    assert good.status_code == 200 and 'data-testid="saved"' in good.text
+    with store.read() as session:
+        wrap = session.scalars(select(WrapUp)).one()
+    assert wrap.form_data == {
+        "document": "123",
+        "promise_date": "2026-12-31",
+        "promise_amount": "150000",
+    }
+    assert felipe.get("/desktop/state").json()["state"] == "available"
+
+
+def test_a_bad_station_is_refused_with_the_field_named(signed_in):
+    ana = signed_in("ana")
+    answer = ana.post("/desktop/station", data={"station": "12; drop"})
+    assert (answer.status_code, answer.json()["field"]) == (422, "station")
+    assert ana.get("/desktop/state").json()["state"] == "logged_out"
+
+
+def test_an_administrator_edits_a_campaign_form_and_a_bad_one_changes_nothing(store, signed_in):
+    admin = signed_in("admin")
+    with store.read() as session:
+        sales = session.scalars(select(Campaign).where(Campaign.name == "Ventas")).one()
+    before = sales.form
+    bad = admin.post(
+        f"/admin/forms/{sales.id}",
+        data={
+            "field-0-name": "colour",
+            "field-0-label_en": "Colour",
+            "field-0-label_es": "Color",
+            "field-0-type": "choice",
+            "field-0-choices": "",
+        },
+    )
+    assert bad.status_code == 422 and "is a choice with no choices" in bad.text
+    with store.read() as session:
+        assert session.get(Campaign, sales.id).form == before
+    good = admin.post(
+        f"/admin/forms/{sales.id}",
+        data={
+            "field-0-name": "colour",
+            "field-0-label_en": "Colour",
+            "field-0-label_es": "Color",
+            "field-0-type": "choice",
+            "field-0-choices": "red, blue",
+            "field-0-required": "on",
+            "field-1-name": "",
+        },
+    )
+    assert good.status_code == 200 and 'data-testid="form-saved"' in good.text
+    with store.read() as session:
+        form = session.get(Campaign, sales.id).form
+    assert [(f["name"], f["required"], f["choices"]) for f in form] == [
+        ("colour", True, ["red", "blue"])
+    ]
+
+
+def test_every_text_exists_in_english_and_spanish():
+    missing = [key for key, (en, es) in CATALOG.items() if not en.strip() or not es.strip()]
+    assert missing == []
