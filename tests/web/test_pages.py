@@ -134,7 +134,7 @@ def test_a_client_viewer_cannot_open_another_clients_contact_or_queues(store, ap
     assert viewer.get(f"/contacts/{ours.id}").status_code == 200
     refused = viewer.get(f"/contacts/{theirs.id}")
     assert (refused.status_code, refused.json()["code"]) == (404, "no-such-contact")
-    assert f"/contacts/{theirs.id}\"" not in viewer.get("/contacts?q=Secreto").text
+    assert f'/contacts/{theirs.id}"' not in viewer.get("/contacts?q=Secreto").text
     queues = {q["name"] for q in viewer.get("/wallboard/snapshot").json()["queues"].values()}
     assert "Otra" not in queues and "Ventas" in queues
     outsider = signed_in("otra-cliente")
