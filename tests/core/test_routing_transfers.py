@@ -112,3 +112,20 @@ def test_ended_interaction_is_gone() -> None:
     r.handle(InteractionEnded("c1"), 2.0)
     with pytest.raises(NoSuchInteraction):
         r.handle(InteractionEnded("c1"), 3.0)
+
+
+def test_when_the_target_agent_logs_out_the_waiting_transfer_goes_to_the_queue() -> None:
+    r = router(
+        [QueueConfig("q", members=("a", "b", "c"))],
+        [AgentConfig("a"), AgentConfig("b"), AgentConfig("c")],
+    )
+    for x in "abc":
+        r.handle(AgentLoggedIn(x), 0.0)
+    r.handle(AgentPaused("c", "break"), 0.0)
+    first = offers(arrive(r, "c1", 1.0))[0][1]
+    r.handle(OfferAccepted("c1", first), 2.0)
+    out = r.handle(TransferRequested("c1", agent_id="c"), 10.0)  # no time limit
+    assert offers(out) == []
+    out = r.handle(AgentLoggedOut("c"), 20.0)
+    assert len(offers(out)) == 1
+    assert offers(out)[0][1] != "c"

@@ -61,9 +61,19 @@ class AgentHandlers(InteractionHandlers):
                 self._end_wrap(agent, iid, now)
         self._after_work(agent, now, out)
         self._set_state(agent, now, out, None)
+        self._release_targeted(agent, now, out)
         for queue in agent.queues:
             if queue.logged_in == 0:
                 self._evict(queue, now, out)
+
+    def _release_targeted(self, agent: Agent, now: float, out: list[Output]) -> None:
+        """Interactions waiting for this agent only go to their queue instead."""
+        waiting = [e[3] for heap in agent.targeted.values() for e in heap if e[3].token == e[2]]
+        agent.targeted = {}
+        for inter in sorted(waiting, key=lambda i: (i.rank, i.seq)):
+            inter.target = None
+            inter.token += 1
+            self._route(inter, now, out)
 
     def _after_work(self, agent: Agent, now: float, out: list[Output]) -> None:
         if agent.logout_pending and not agent.legs:
