@@ -15,6 +15,7 @@ from centralita.core.events import (
     AgentLoggedOut,
     AgentPaused,
     AgentReadied,
+    DayStarted,
     HoldEnded,
     HoldStarted,
     InteractionEnded,
@@ -228,3 +229,14 @@ def test_time_in_each_state_by_reason_is_derivable_from_the_records_alone() -> N
         ("talking", None): 60.0,
         ("wrap_up", None): 5.0,
     }
+
+
+def test_day_started_resets_todays_counters() -> None:
+    r = simple("ana")
+    arrive(r, "c1", 0.0)
+    answer(r, "c1", 1.0)
+    r.handle(InteractionEnded("c1"), 31.0)
+    assert r.agent_snapshot("ana").handled_today == 1
+    r.handle(DayStarted(), 86400.0)
+    snap = r.agent_snapshot("ana")
+    assert (snap.handled_today, snap.talk_today) == (0, 0.0)

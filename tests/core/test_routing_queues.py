@@ -9,7 +9,7 @@ from routing_helpers import answer, arrive, of, offers, router, simple
 
 from centralita.core import AgentConfig, QueueConfig, Strategy, WhenFull, WhenNoAgents
 from centralita.core.commands import CancelOffer, OverflowTo, RejectInteraction
-from centralita.core.errors import InvalidConfig
+from centralita.core.errors import InvalidConfig, NoSuchQueue
 from centralita.core.events import (
     AgentLoggedIn,
     AgentLoggedOut,
@@ -17,6 +17,7 @@ from centralita.core.events import (
     AgentReadied,
     CallbackRequested,
     CallerHungUp,
+    InteractionArrived,
     InteractionEnded,
     OfferAccepted,
     Tick,
@@ -246,3 +247,14 @@ def test_config_errors_name_the_queue_and_field() -> None:
     with pytest.raises(InvalidConfig) as info:
         router([QueueConfig("q", max_wait=10.0)], [])
     assert info.value.fields["field"] == "overflow_queue"
+
+
+def test_arrival_without_queue_and_without_rules_names_the_problem() -> None:
+    r = simple("a")
+    with pytest.raises(NoSuchQueue) as info:
+        r.handle(InteractionArrived("c1"), 0.0)
+    assert info.value.code == "no-such-queue"
+    with pytest.raises(NoSuchQueue) as info:
+        r.handle(InteractionArrived("c1", queue="nope"), 0.0)
+    assert info.value.fields == {"queue": "nope"}
+    assert r.interaction_ids() == ()
