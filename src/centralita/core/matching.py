@@ -54,7 +54,8 @@ class Matching(RouterState):
         queue = inter.queue
         assert queue is not None
         if not inter.step:
-            return self._pool(queue, inter.channel, inter.skills)
+            pool = queue.pools.get((inter.channel, inter.skills))
+            return pool if pool is not None else self._pool(queue, inter.channel, inter.skills)
         cap = queue.config.relax[inter.step - 1].max_level
         return self._pool(queue, inter.channel, relax(inter.skills, cap))
 
@@ -137,7 +138,11 @@ class Matching(RouterState):
         best_weight = 0
         best_rank = 0.0
         best_seq = 0
-        for pool in self._pools_for(agent, channel):
+        if agent.pools_gen == self.pool_gen:
+            pools = agent.pools.get(channel, ())
+        else:
+            pools = self._pools_for(agent, channel)
+        for pool in pools:
             heap = pool.waiting
             while heap:
                 top = heap[0]

@@ -14,6 +14,7 @@ adapters) and records (for the event log) in the order they happened.
 from __future__ import annotations
 
 from collections.abc import Callable
+from heapq import heappop
 from typing import Any
 
 from centralita.core.agents import Agent
@@ -136,12 +137,11 @@ class Router(AgentHandlers):
         return bool(owner.wrap_tokens.get(extra) == token)
 
     def _fire_due(self, now: float, out: list[Output]) -> None:
-        timers = self.timers
-        while True:
-            entry = timers.pop_due(now)
-            if entry is None:
-                return
-            if not self._live(entry):
+        heap = self.timers.heap
+        live = self._live
+        while heap and heap[0][0] <= now:
+            entry = heappop(heap)
+            if not live(entry):
                 continue
             at, _seq, kind, owner, _token, extra = entry
             self.now = at  # a timer's effects happen at its deadline

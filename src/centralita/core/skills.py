@@ -38,7 +38,10 @@ def relax(required: Requirement, max_level: int | None) -> Requirement:
 def qualifies(skills: Mapping[str, int], required: Requirement) -> bool:
     """Whether an agent holding `skills` meets every pair of `required`."""
     get = skills.get
-    return all(get(skill, 0) >= level for skill, level in required)
+    for skill, level in required:  # noqa: SIM110 (a loop beats all(genexpr) here)
+        if get(skill, 0) < level:
+            return False
+    return True
 
 
 def agent_skills(skills: Mapping[str, int], site: str | None) -> dict[str, int]:
