@@ -138,14 +138,14 @@ ERLANG_C = [
 ERLANG_A = [
     Case(1, 0.98, aht=60, threshold=20, patience=60, calls=20_000, rejects=("n+1", "erlang_c")),
     Case(20, 0.95, 180, 20, patience=180, calls=20_000, rejects=("n+1", "n-1", "erlang_c")),
-    Case(100, 0.98, aht=240, threshold=20, patience=120, calls=20_000, rejects=("erlang_c",)),
+    Case(100, 0.98, aht=240, threshold=20, patience=120, calls=15_000, rejects=("erlang_c",)),
 ]
 LARGE = [
-    Case(200, load=0.95, aht=240, threshold=20, patience=None, calls=25_000, rejects=()),
+    Case(200, load=0.95, aht=240, threshold=20, patience=None, calls=15_000, rejects=()),
     Case(
         1000, 0.98, aht=240, threshold=20, patience=None, calls=20_000, rejects=(), replications=4
     ),
-    Case(1000, 0.98, 240, 20, patience=120, calls=20_000, rejects=("erlang_c",), replications=4),
+    Case(1000, 0.98, 240, 20, patience=120, calls=12_000, rejects=("erlang_c",), replications=4),
 ]
 
 
