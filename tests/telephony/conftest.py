@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from types import ModuleType
 
 import pytest
@@ -43,3 +44,11 @@ def sipp() -> str:
     require_dependency(path is not None, "sipp", "run scripts/install-test-deps.sh")
     assert path is not None
     return path
+
+
+@pytest.fixture(autouse=True)
+def no_call_leg_outlives_the_engine(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """A pj.Call freed after libDestroy aborts the process; the engine logs any it sees."""
+    yield
+    leaked = [r.getMessage() for r in caplog.records if "still referenced" in r.getMessage()]
+    assert not leaked, leaked

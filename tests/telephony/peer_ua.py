@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import faulthandler
 import logging
 import sys
 import time
@@ -16,7 +17,7 @@ from centralita.telephony import CallAnswered, CallEnded, Engine, EngineConfig
 
 
 async def main(args: argparse.Namespace) -> int:
-    async with Engine(EngineConfig(port=0)) as engine:
+    async with Engine(EngineConfig(port=0, log_level=3)) as engine:
         call_id = await engine.dial(args.target)
         print("dialled", call_id, flush=True)
         deadline = time.monotonic() + args.timeout
@@ -40,10 +41,12 @@ async def main(args: argparse.Namespace) -> int:
                 continue
             print("event", event, flush=True)
             if isinstance(event, CallAnswered) and event.call_id == call_id:
+                print("recording and playing", flush=True)
                 await engine.record(call_id, args.record)
                 await engine.play_tone(call_id, args.tone)
                 answered_at = time.monotonic()
             elif isinstance(event, CallEnded) and event.call_id == call_id:
+                print("call ended; stopping the engine", flush=True)
                 return 0 if event.status == 200 else 1
 
 
@@ -54,5 +57,8 @@ if __name__ == "__main__":
     parser.add_argument("--record", required=True)
     parser.add_argument("--hold", type=float, default=2.0)
     parser.add_argument("--timeout", type=float, default=15.0)
-    logging.basicConfig(level=logging.WARNING, stream=sys.stdout)
-    sys.exit(asyncio.run(main(parser.parse_args())))
+    logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(name)s: %(message)s")
+    faulthandler.enable()  # a crash prints every thread's Python stack
+    rc = asyncio.run(main(parser.parse_args()))
+    print("engine stopped; exit", rc, flush=True)
+    sys.exit(rc)

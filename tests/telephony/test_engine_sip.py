@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -141,13 +142,12 @@ def test_tones_cross_in_both_directions_and_recordings_hold_them(
             seen: list[Any] = []
             args = ["--target", f"sip:4242@127.0.0.1:{engine.port}", "--tone", str(peer_hz)]
             args += ["--record", str(peer_wav), "--hold", "2"]
-            peer = await asyncio.create_subprocess_exec(
-                sys.executable,
-                str(HERE / "peer_ua.py"),
-                *args,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.STDOUT,
-            )
+            peer_log = tmp_path / "peer.log"
+            with peer_log.open("wb") as log_file:  # a file, not a pipe: it never fills up
+                peer = await asyncio.create_subprocess_exec(
+                    sys.executable, str(HERE / "peer_ua.py"), *args,
+                    stdout=log_file, stderr=subprocess.STDOUT,
+                )  # fmt: skip
             arrived = await next_event(engine, lambda e: isinstance(e, CallArrived), 15, seen)
             assert isinstance(arrived, CallArrived) and arrived.dnis == "4242"
             await engine.record(arrived.call_id, here_wav)
@@ -163,8 +163,8 @@ def test_tones_cross_in_both_directions_and_recordings_hold_them(
                 seen,
             )
             rc = await wait_process(peer, 20)
-            output = (await peer.stdout.read()).decode(errors="replace") if peer.stdout else ""
-            assert rc == 0, f"peer UA failed (rc={rc}):\n{output[-3000:]}"
+            output = peer_log.read_text(errors="replace")
+            assert rc == 0, f"peer UA failed (rc={rc}):\n{output[-6000:]}"
 
     run(scenario())
     heard_here = tone_profile(here_wav, [engine_hz, peer_hz])

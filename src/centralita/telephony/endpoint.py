@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -52,6 +53,8 @@ class EndpointCore:
         self._new_id = new_id
         self.legs: dict[str, Leg] = {}
         self._ended: list[Leg] = []  # released after the callback that ended them returns
+        #: Every leg not yet freed, to check that none outlives the endpoint.
+        self._every_leg: weakref.WeakSet[Leg] = weakref.WeakSet()
         self._ep: Any = None
         self._account: Any = None
         self._log_writer: Any = None
@@ -111,21 +114,22 @@ class EndpointCore:
         return handled
 
     def destroy(self) -> None:
-        """Hang up everything, drop every PJSIP-facing reference, then destroy PJSIP."""
+        """Hang up everything, drop every PJSIP-facing reference, then destroy PJSIP.
+
+        Every `pj.Call`, player and recorder must be gone before `libDestroy`: their C++
+        destructors call into pjsua and abort the process once it is destroyed.
+        """
         if self._ep is None:
             return
         try:
             self._ep.hangupAllCalls()
             for _ in range(50):  # let BYEs go out and DISCONNECTED callbacks run
-                if not any(not leg.ended for leg in self.legs.values()):
+                if all(leg.ended for leg in self.legs.values()):
                     break
                 self._ep.libHandleEvents(10)
         except Exception:
             log.exception("hanging up calls at shutdown failed")
-        for leg in list(self.legs.values()) + self._ended:
-            leg.release()
-        self.legs.clear()
-        self._ended.clear()
+        self._release_legs()
         if self._account is not None:
             try:
                 self._account.shutdown()
@@ -133,6 +137,11 @@ class EndpointCore:
                 log.exception("account shutdown failed")
         self._account = None
         gc.collect()
+        if self._every_leg:
+            log.error(
+                "call legs still referenced at PJSIP shutdown: %s",
+                sorted(leg.call_id for leg in self._every_leg),
+            )
         try:
             self._ep.libDestroy()
         finally:
@@ -140,11 +149,20 @@ class EndpointCore:
             self._log_writer = None
             gc.collect()
 
+    def _release_legs(self) -> None:
+        # A method of its own, so that no local variable keeps a leg alive past it.
+        legs = [*self.legs.values(), *self._ended]
+        self.legs.clear()
+        self._ended.clear()
+        for leg in legs:
+            leg.release()
+
     # --- events ----------------------------------------------------------------------
     def _on_incoming(self, prm: Any) -> None:
         call_id = self._new_id()
         leg = Leg(self._account, call_id, self._on_state, prm.callId)
         self.legs[call_id] = leg
+        self._every_leg.add(leg)
         try:
             ani, dnis = caller_and_dialled(prm.rdata.wholeMsg)
         except Exception:
@@ -239,4 +257,5 @@ class EndpointCore:
             prm = pj.CallOpParam(True)
             leg.makeCall(uri, prm)
         self.legs[call_id] = leg
+        self._every_leg.add(leg)
         return call_id

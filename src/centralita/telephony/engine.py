@@ -25,11 +25,13 @@ import logging
 import queue
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from centralita.errors import CentralitaError
 from centralita.telephony.errors import EngineAlreadyRunning, TelephonyUnavailable
 from centralita.telephony.events import TelephonyEvent
 
@@ -191,8 +193,10 @@ class Engine:
             self._core = EndpointCore(self.config, self._emit, lambda: f"c{next(self._ids)}")
             port = self._core.start()
         except BaseException as exc:
+            error = _detached(exc)
+            del exc
             self._shutdown_core()
-            ready.set_exception(exc)
+            ready.set_exception(error)
             return
         ready.set_result(port)
         # Poll briefly while SIP traffic or commands flow (the answer to an event usually
@@ -225,7 +229,7 @@ class Engine:
             try:
                 future.set_result(fn())
             except BaseException as exc:
-                future.set_exception(exc)
+                future.set_exception(_detached(exc))
 
     def _shutdown_core(self) -> None:
         core, self._core = self._core, None
@@ -243,3 +247,23 @@ class Engine:
                 break
             if future.set_running_or_notify_cancel():
                 future.set_exception(TelephonyUnavailable("the SIP engine stopped"))
+
+
+def _detached(exc: BaseException) -> BaseException:
+    """`exc` without tracebacks, ready to cross to another thread.
+
+    A traceback keeps the engine thread's frames alive, and with them any `pj.Call`,
+    player or recorder they held; freed on another thread, those abort the process
+    (PJSIP objects must die on the thread registered with pjlib, before libDestroy).
+    The formatted traceback is kept as a note for debugging.
+    """
+    seen: set[int] = set()
+    link: BaseException | None = exc
+    notes = "".join(traceback.format_exception(exc)).rstrip()
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        link.__traceback__ = None
+        link = link.__cause__ or link.__context__
+    if not isinstance(exc, CentralitaError):
+        exc.add_note(f"on the PJSIP engine thread:\n{notes}")
+    return exc
