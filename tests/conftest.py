@@ -6,7 +6,6 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,6 @@ from support import require
 POSTGRES_ADMIN_URL = os.environ.get(
     "CENTRALITA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-T0 = datetime(2026, 3, 2, 13, 0, tzinfo=UTC)
 
 
 class Postgres:

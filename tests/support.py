@@ -6,11 +6,14 @@ import os
 import socket
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import TypeVar
 
 import pytest
 
 IN_CI = os.environ.get("CI") == "true"
+#: A fixed instant for actions' `at` in tests (a Monday afternoon in Bogotá).
+T0 = datetime(2026, 3, 2, 13, 0, tzinfo=UTC)
 
 T = TypeVar("T")
 

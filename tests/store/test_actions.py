@@ -14,7 +14,7 @@ from centralita.store.actions.base import AlreadyExists, NoSuchQueue, NoSuchTena
 from centralita.store.actions.contacts import contacts_by_phone
 from centralita.store.actions.routing import campaign_for_number
 from centralita.store.models import Base, Campaign, ContactPhone, Event, Queue, User
-from conftest import T0
+from support import T0
 
 KW = {"at": T0, "actor": "test"}
 

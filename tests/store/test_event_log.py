@@ -9,7 +9,7 @@ from sqlalchemy.exc import DBAPIError
 from centralita.store import actions, events
 from centralita.store.actions.base import AlreadyExists
 from centralita.store.models import Event
-from conftest import T0
+from support import T0
 
 
 def _one_event(store):
