@@ -179,3 +179,29 @@ def test_the_scenario_is_not_changed_by_running_it() -> None:
     before = copy.deepcopy(scenario)
     run(scenario)
     assert scenario == before
+
+
+def test_a_heavier_queue_weight_gives_its_callers_the_better_service() -> None:
+    scenario = base()
+    scenario["queues"] = [{"id": "sales"}, {"id": "vip", "weight": 1}]
+    scenario["agent_groups"][0].update(agents=14, skills={"sales": 1, "vip": 1})
+    scenario["arrivals"].append({"queue": "vip", "calls_per_hour": 60, "handle_time": EXPO_240})
+    q = run(scenario).measures.queues
+    # (120 + 60) calls/h × 240 s = 12 erlangs on 14 agents; agents take vip calls first
+    assert q["vip"].asa_seconds < q["sales"].asa_seconds / 3
+    assert q["vip"].service_level > q["sales"].service_level
+
+
+def test_ring_all_offers_every_free_agent_and_the_first_to_answer_takes_the_call() -> None:
+    scenario = base()
+    scenario["queues"][0]["strategy"] = "ring_all"
+    scenario["agent_groups"][0]["answer_seconds"] = {
+        "distribution": "exponential",
+        "mean_seconds": 4,
+    }
+    plain = base()
+    plain["agent_groups"][0]["answer_seconds"] = scenario["agent_groups"][0]["answer_seconds"]
+    ring_all, one_by_one = run(scenario).measures, run(plain).measures
+    assert ring_all.queues["sales"].answered == ring_all.queues["sales"].offered
+    # the fastest of several ringing agents answers sooner than one agent does
+    assert ring_all.queues["sales"].asa_seconds < one_by_one.queues["sales"].asa_seconds
