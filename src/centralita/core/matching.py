@@ -88,7 +88,20 @@ class Matching(RouterState):
             return
         pool = inter.pool
         assert pool is not None
+        agents = self._take_agents(pool)
+        if agents:
+            self._offer(inter, agents, now, out)
+            return
+        waiting = pool.waiting
+        heappush(waiting, (inter.rank, inter.seq, inter.token, inter))
+        if len(waiting) > 2 * len(pool.queue.waiting) + 64:
+            pool.compact_waiting()
+
+    def _take_agents(self, pool: Pool) -> list[Agent]:
+        """The decision, interaction side: the best free agent of `pool` (ring-all:
+        every free agent), taken out of its heap; empty if none is free."""
         heap = pool.agents
+        channel = pool.channel
         if pool.queue.ring_all:
             taken: list[Agent] = []
             seen: set[str] = set()
@@ -98,20 +111,13 @@ class Matching(RouterState):
                 if agent.epoch[channel] == entry[4] and agent.id not in seen:
                     seen.add(agent.id)
                     taken.append(agent)
-            if taken:
-                self._offer(inter, taken, now, out)
-                return
-        else:
-            while heap:
-                entry = heappop(heap)
-                agent = entry[3]
-                if agent.epoch[channel] == entry[4]:
-                    self._offer(inter, [agent], now, out)
-                    return
-        waiting = pool.waiting
-        heappush(waiting, (inter.rank, inter.seq, inter.token, inter))
-        if len(waiting) > 2 * len(pool.queue.waiting) + 64:
-            pool.compact_waiting()
+            return taken
+        while heap:
+            entry = heappop(heap)
+            agent = entry[3]
+            if agent.epoch[channel] == entry[4]:
+                return [agent]
+        return []
 
     # --- agent side -------------------------------------------------------------------
 
@@ -129,6 +135,8 @@ class Matching(RouterState):
             self._serve(agent, channel, now, out)
 
     def _best_waiting(self, agent: Agent, channel: str) -> Interaction | None:
+        """The decision, agent side: the best interaction `agent` may take on
+        `channel` (its own targeted ones first), taken out of its heap."""
         targeted = agent.targeted.get(channel)
         while targeted:
             entry = heappop(targeted)
