@@ -258,3 +258,23 @@ def test_arrival_without_queue_and_without_rules_names_the_problem() -> None:
         r.handle(InteractionArrived("c1", queue="nope"), 0.0)
     assert info.value.fields == {"queue": "nope"}
     assert r.interaction_ids() == ()
+
+
+def test_ring_all_unanswered_rings_again_only_agents_still_ready() -> None:
+    r = simple("a", "b", "c", strategy=Strategy.RING_ALL, ring_timeout=10.0)
+    arrive(r, "c1", 0.0)
+    r.handle(AgentPaused("b", "break"), 5.0)  # takes effect once the ringing stops
+    out = r.handle(Tick(), 10.0)
+    assert {c.cause for c in of(OfferCancelled, out)} == {"no_answer"}
+    assert sorted(a for _, a in offers(out)) == ["a", "c"]
+    assert r.agent_snapshot("b").state == "not_ready"
+    assert r.agent_snapshot("a").reason is None  # nobody counts as missed in ring-all
+
+
+def test_ring_all_with_one_free_agent_does_not_make_it_missed() -> None:
+    r = simple("a", "b", strategy=Strategy.RING_ALL, ring_timeout=10.0)
+    r.handle(AgentPaused("b", "training"), 0.0)
+    arrive(r, "c1", 0.0)
+    out = r.handle(Tick(), 10.0)
+    assert offers(out) == [("c1", "a")]
+    assert r.agent_snapshot("a").state == "reserved"

@@ -133,14 +133,17 @@ class InteractionHandlers(Flow):
         self._offer_failed(inter, agent, "rejected", now, out)
 
     def _ring_timeout(self, inter: Interaction, now: float, out: list[Output]) -> None:
-        if len(inter.offers) == 1:
+        queue = inter.queue
+        assert queue is not None
+        if not queue.ring_all:
             self._offer_failed(inter, inter.offers[0], "no_answer", now, out)
             return
         # ring-all: nobody in particular missed it; ring again whoever is free
         agents = list(inter.offers)
         self._cancel_offers(inter, agents, now, out, "no_answer", serve=False)
         for agent in agents:
-            self._advertise(agent, inter.channel)
+            if agent.ready_for(inter.channel):
+                self._advertise(agent, inter.channel)
         self._requeue(inter, now, out)
         for agent in agents:
             if agent.ready_for(inter.channel):
