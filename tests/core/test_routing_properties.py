@@ -161,6 +161,14 @@ def check_invariants(r: Router, info: dict[str, Any], out: list[Any]) -> None:
             assert it.interaction_id in agents[agent_id].interactions
         if it.agent_id is not None:
             assert it.interaction_id in agents[it.agent_id].interactions
+    # offers go only to agents who take offers (logged in, not paused, not leaving)
+    for o in out:
+        if isinstance(o, OfferToAgent) and o.interaction_id in agents[o.agent_id].interactions:
+            still_ringing = o.interaction_id in r.interaction_ids() and o.agent_id in (
+                r.interaction_snapshot(o.interaction_id).offered_to
+            )
+            if still_ringing:
+                assert agents[o.agent_id].ready, (o, agents[o.agent_id])
     # one offer at a time, except ring-all
     for it in inters:
         if it.queue_id is not None and queues[it.queue_id].strategy is not Strategy.RING_ALL:
