@@ -13,11 +13,13 @@ adapters) and records (for the event log) in the order they happened.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from heapq import heappop
+from random import Random
 from typing import Any
 
 from centralita.core.agents import Agent
+from centralita.core.config import DEFAULT_PAUSE_REASONS, AgentConfig, PauseReason, QueueConfig
 from centralita.core.events import (
     AgentLoggedIn,
     AgentLoggedOut,
@@ -42,6 +44,7 @@ from centralita.core.events import (
 from centralita.core.interactions import OFFERED, WAITING, Interaction
 from centralita.core.outcomes import AgentState
 from centralita.core.presence import AgentHandlers
+from centralita.core.rules import Rule
 from centralita.core.snapshots import (
     AgentSnapshot,
     InteractionSnapshot,
@@ -58,8 +61,16 @@ from centralita.errors import CentralitaError
 class Router(AgentHandlers):
     """The routing core's state. Not thread-safe: drive it from one loop."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self,
+        queues: Sequence[QueueConfig],
+        agents: Sequence[AgentConfig],
+        pause_reasons: Sequence[PauseReason] = DEFAULT_PAUSE_REASONS,
+        rules: Sequence[Rule] = (),
+        rng: Random | None = None,
+    ) -> None:
+        """Validate the configuration (raises `invalid-config`/`invalid-rule`)."""
+        super().__init__(tuple(queues), tuple(agents), tuple(pause_reasons), tuple(rules), rng)
         self._handlers: dict[type, Callable[[Any, float, list[Output]], None]] = {
             Tick: lambda e, now, out: None,
             AgentLoggedIn: self._logged_in,
