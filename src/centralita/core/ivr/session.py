@@ -15,17 +15,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 import re
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
-from urllib.parse import quote
 
 from centralita.core.immutable import immutable
 from centralita.core.ivr import commands as cmd
 from centralita.core.ivr import flow as f
 from centralita.core.ivr.checks import CHECKS
+from centralita.core.ivr.conditions import holds
 from centralita.core.ivr.events import (
     CallerHungUp,
     DigitsReceived,
@@ -36,6 +34,7 @@ from centralita.core.ivr.events import (
     PlaybackFinished,
     SpeechRecognized,
 )
+from centralita.core.ivr.httpnode import http_request, http_result
 from centralita.core.ivr.records import IvrEnded, IvrNodeVisited
 from centralita.core.ivr.say import say_value
 from centralita.core.ivr.template import render
@@ -147,7 +146,7 @@ class IvrSession:
         elif self._waiting == "http" and isinstance(event, HttpCompleted | HttpFailed):
             assert isinstance(node, f.Http)
             self._waiting = None
-            self._goto(self._http_result(node, event), at, now, out)
+            self._goto(http_result(node, event, self.variables), at, now, out)
         return out
 
     # --- walking --------------------------------------------------------------------------
@@ -193,7 +192,7 @@ class IvrSession:
             out.append(self._collect(node, (node.prompt,)))
             self._waiting = "input"
         elif isinstance(node, f.Http):
-            out.append(self._request(node))
+            out.append(http_request(node, self.variables))
             self._waiting = "http"
         elif isinstance(node, f.TERMINALS):
             prompt = node.prompt
@@ -363,31 +362,11 @@ class IvrSession:
     # --- conditions, attributes, HTTP -----------------------------------------------------
 
     def _branch(self, node: f.Condition, now: Now) -> str:
+        number, dnis = self.caller.number, self.caller.dnis
         for test, target in node.branches:
-            if self._holds(test, now):
+            if holds(test, self.flow.calendars, number, dnis, self.variables, now):
                 return target
         return node.otherwise
-
-    def _holds(self, test: f.Test, now: Now) -> bool:
-        calendars = self.flow.calendars
-        number = self.caller.number
-        value = self.variables.get(test.var) if test.var else None
-        checks = (
-            test.open is None or calendars[test.open].is_open(now),
-            test.closed is None or not calendars[test.closed].is_open(now),
-            test.holiday is None or calendars[test.holiday].is_holiday(now),
-            not test.caller_prefix or number.startswith(test.caller_prefix),
-            not test.caller_in or number in test.caller_in,
-            not test.dnis_in or self.caller.dnis in test.dnis_in,
-            test.equals is None or value == test.equals,
-            test.one_of is None or value in test.one_of,
-            test.matches is None
-            or (value is not None and re.fullmatch(test.matches, value) is not None),
-            test.present is None or bool(value) == test.present,
-            test.above is None or _compare(value, test.above) > 0,
-            test.below is None or _compare(value, test.below) < 0,
-        )
-        return all(checks)
 
     def _set(self, node: f.SetValues, out: list[Output]) -> None:
         changed: dict[str, str] = {}
@@ -416,68 +395,6 @@ class IvrSession:
         self.attributes |= attributes
         out.append(cmd.SetAttributes(MappingProxyType({**(also or {}), **attributes})))
 
-    def _request(self, node: f.Http) -> cmd.HttpRequest:
-        url = node.url
-        base = _BASE.match(url)
-        prefix = ""
-        if base is not None:  # "{api}/accounts/{account}": the base address is not escaped
-            prefix, url = self.variables.get(base.group(1), ""), url[base.end() :]
-        url = prefix + render(url, self.variables, escape=lambda v: quote(v, safe=""))
-        body = None
-        if node.body:
-            body = json.dumps({k: render(v, self.variables) for k, v in node.body.items()})
-        headers = {k: render(v, self.variables) for k, v in node.headers.items()}
-        return cmd.HttpRequest(node.method, url, body, node.timeout, MappingProxyType(headers))
-
-    def _http_result(self, node: f.Http, event: HttpCompleted | HttpFailed) -> str:
-        if isinstance(event, HttpFailed):
-            self.variables["http.error"] = event.reason
-            return node.fallback
-        self.variables["http.status"] = str(event.status)
-        if not 200 <= event.status < 300:
-            return node.fallback
-        if not node.assign:
-            return node.next
-        try:
-            data = json.loads(event.body, parse_float=Decimal)
-        except ValueError:
-            self.variables["http.error"] = "the answer is not JSON"
-            return node.fallback
-        for var, path in node.assign.items():
-            found = _lookup(data, path)
-            if found is None:
-                self.variables["http.error"] = f"the answer has no {path}"
-                return node.fallback
-            self.variables[var] = found
-        return node.next
-
 
 def _type(node: f.Node) -> str:
     return "menu" if isinstance(node, f.Menu) else _TYPE[type(node)]
-
-
-def _lookup(data: object, path: str) -> str | None:
-    """A scalar at a dotted path (`account.balance`, `items.0.id`) of parsed JSON."""
-    for part in path.split("."):
-        if isinstance(data, Mapping) and part in data:
-            data = data[part]
-        elif isinstance(data, list) and part.isdigit() and int(part) < len(data):
-            data = data[int(part)]
-        else:
-            return None
-    if isinstance(data, bool):
-        return "true" if data else "false"
-    if isinstance(data, str | int | Decimal):
-        return str(data)
-    return None
-
-
-def _compare(value: str | None, bound: Decimal) -> int:
-    """-1, 0 or 1 comparing a numeric variable with `bound`; 0 when it is no number."""
-    try:
-        number = Decimal(value or "")
-    except InvalidOperation:
-        return 0
-    if not number.is_finite():
-        return 0
-    return (number > bound) - (number < bound)
