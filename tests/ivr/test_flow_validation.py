@@ -232,3 +232,27 @@ def test_http_base_address_may_come_from_a_flow_var():
     assert parse_flow(data, "t.yaml").variables == {"api": "http://127.0.0.1:8099"}
     data["vars"] = {"bad name": "x"}
     assert problem(data).fields["field"] == "vars.bad name"
+
+
+def test_variables_used_but_never_set_are_found():
+    from centralita.core.ivr.variables import unset_variables
+
+    data = changed("nodes.menu.prompt", "Hola {nombre}, su saldo es {balance:amount} {caller}")
+    data["nodes"]["menu"]["choices"] = {"1": "sales", "2": "lookup"}
+    data["nodes"]["lookup"] = {
+        "type": "http",
+        "url": "http://127.0.0.1:9/{contact.id}/{acount}",
+        "assign": {"balance": "balance"},
+        "next": "bye",
+        "fallback": "bye",
+    }
+    data["nodes"]["bye"] = {
+        "type": "hangup",
+        "prompt": {"es": "Adiós {http.error}", "en": "Bye {tries}"},
+    }
+    data["languages"] = ["es", "en"]
+    data["vars"] = {"tries": "1"}
+    assert unset_variables(parse_flow(data, "t.yaml")) == [
+        ("menu", "prompt", "nombre"),
+        ("lookup", "url", "acount"),
+    ]

@@ -215,3 +215,16 @@ def test_try_refuses_a_broken_flow_and_bad_options(tmp_path):
     result = centralita("ivr", "try", UTILITY, "--at", "2026-11-23T10:00")
     assert result.returncode == 2
     assert "UTC offset" in result.stderr
+
+
+def test_check_warns_about_variables_nothing_sets(tmp_path):
+    typo = tmp_path / "typo.yaml"
+    text = Path(UTILITY).read_text(encoding="utf-8")
+    typo.write_text(text.replace("{balance:amount}, con", "{balanse:amount}, con"), "utf-8")
+    status, out, err = check(str(typo))
+    assert status == 0
+    assert f"ok: {typo}" in out
+    assert err.startswith(
+        f"warning: {typo}: node balance_say: prompt.es: variable 'balanse' is never set"
+    )
+    assert check(UTILITY)[2] == ""

@@ -31,6 +31,7 @@ from centralita.core.ivr.events import (
 from centralita.core.ivr.flow import Flow
 from centralita.core.ivr.records import IvrEnded, IvrNodeVisited
 from centralita.core.ivr.session import Caller, IvrSession, Output
+from centralita.core.ivr.variables import unset_variables
 from centralita.ivr_files import load_flow
 
 app = typer.Typer(help="IVR flows: check them, try them in the terminal.", no_args_is_help=True)
@@ -60,6 +61,12 @@ def check(
             for problem in error.problems:
                 typer.echo(f"error: {problem.message}", err=True)
             continue
+        for node, field, name in unset_variables(flow):
+            typer.echo(
+                f"warning: {path}: node {node}: {field}: variable {name!r} is never set "
+                "(a typo? flow vars, save_as, assign and set vars set variables)",
+                err=True,
+            )
         dnis = ", ".join(flow.dnis) or "none"
         typer.echo(
             f"ok: {path}: flow {flow.id} version {flow.version}, "

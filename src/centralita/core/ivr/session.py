@@ -43,7 +43,6 @@ from centralita.core.ivr.words import digit_words, digits_from_speech, normalise
 Output = cmd.IvrCommand | IvrNodeVisited | IvrEnded
 Now = float | dt.datetime
 
-_BASE = re.compile(r"^\{([A-Za-z_][A-Za-z0-9_.]*)\}")
 _OUTCOME = {f.ToQueue: "queued", f.Transfer: "transferred", f.Voicemail: "voicemail"}
 _TYPE = {
     f.Play: "play",
