@@ -5,6 +5,7 @@ subprocesses with answers typed on stdin and HTTP nodes against a real server on
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from centralita.cli import ivr
-from support import free_port
+from support import free_port, require, wait_for
 
 EXAMPLES = Path(__file__).parents[2] / "examples" / "ivr"
 UTILITY = str(EXAMPLES / "utility-es.yaml")
@@ -228,3 +229,40 @@ def test_check_warns_about_variables_nothing_sets(tmp_path):
         f"warning: {typo}: node balance_say: prompt.es: variable 'balanse' is never set"
     )
     assert check(UTILITY)[2] == ""
+
+
+@pytest.mark.slow
+def test_try_in_a_real_terminal(tmp_path, billing_service):
+    """A tester at a terminal (tmux gives the command a real TTY) types answers."""
+    require(shutil.which("tmux") is not None, "tmux is not installed")
+    base, _ = billing_service
+    socket = f"centralita-ivr-{os.getpid()}"
+    command = (
+        f"{CENTRALITA} ivr try {UTILITY} --dnis 6015550100 --at {MONDAY_10AM} "
+        f"--var billing_api={base}; sleep 30"
+    )
+
+    def tmux(*args: str) -> str:
+        done = subprocess.run(
+            ["tmux", "-L", socket, *args], capture_output=True, text=True, check=True, timeout=10
+        )
+        return done.stdout
+
+    tmux("new-session", "-d", "-x", "200", "-y", "50", command)
+    try:
+
+        def screen() -> str:
+            return tmux("capture-pane", "-p", "-J", "-S", "-100")
+
+        wait_for(lambda: "Pulse 1 para conocer su saldo" in screen(), timeout=30, what="menu")
+        tmux("send-keys", "1", "Enter")
+        wait_for(lambda: "Digite su número de cuenta" in screen(), timeout=10, what="collect")
+        tmux("send-keys", "12345674#", "Enter")
+        wait_for(lambda: "-> 200" in screen(), timeout=10, what="balance")
+        tmux("send-keys", "0", "Enter")
+        text = wait_for(lambda: "-- outcome:" in screen() and screen(), timeout=10, what="end")
+        assert "mil doscientos treinta y cuatro pesos con cincuenta centavos" in text
+        assert "[queue] customer-service" in text
+        assert "-- outcome: queued" in text
+    finally:
+        tmux("kill-server")

@@ -326,3 +326,27 @@ def test_flow_vars_give_the_service_address_and_the_session_may_override_them():
     assert Call(f).pending().url == "http://127.0.0.1:8099/v1/accounts/%2B573001234567"
     session = IvrSession(f, Caller("c", "+1"), {"api": "http://127.0.0.1:9/v2"})
     assert session.start(0.0)[-1].url == "http://127.0.0.1:9/v2/accounts/%2B1"
+
+
+def test_recorded_prompts_and_the_language_fallback():
+    f = flow(
+        {
+            "hello": {
+                "type": "play",
+                "prompt": {"es": {"file": "prompts/hola.wav"}, "en": "Hello"},
+                "next": "only_es",
+            },
+            "only_es": {"type": "play", "prompt": {"es": "Solo en español"}, "next": "bye"},
+            "bye": BYE,
+        },
+        "hello",
+        languages=["es", "en"],
+    )
+    spanish = Call(f)
+    assert spanish.pending().prompt == cmd.Prompt(None, "prompts/hola.wav", "es")
+    english = Call(f, language="en")
+    assert english.pending().prompt == cmd.Prompt("Hello", None, "en")
+    english.played()
+    assert english.pending().prompt == cmd.Prompt("Solo en español", None, "es")
+    french = Call(f, language="fr")  # not a language of the flow: its default
+    assert french.pending().prompt.file == "prompts/hola.wav"
