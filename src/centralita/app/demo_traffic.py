@@ -155,8 +155,10 @@ class DemoTraffic:
     def _on_commands(self, commands: list[Any]) -> None:
         for command in commands:
             if isinstance(command, OfferToAgent) and command.agent_id in self.robots:
-                iid, agent = command.interaction_id, command.agent_id
-                self._later(self.rng.uniform(1.5, 4), lambda i=iid, a=agent: self._answer(i, a))
+                self._later(self.rng.uniform(1.5, 4), self._answerer(command))
+
+    def _answerer(self, offer: OfferToAgent) -> Callable[[], None]:
+        return lambda: self._answer(offer.interaction_id, offer.agent_id)
 
     def _answer(self, interaction_id: str, agent: str) -> None:
         if self._do(OfferAccepted(interaction_id, agent)):

@@ -29,6 +29,7 @@ from centralita.core.records import (
     InteractionClosed,
     PauseLimitExceeded,
 )
+from centralita.errors import NotFound
 from centralita.sim.measures import Tally
 from centralita.store.models import Event, PauseReason, Queue, User
 
@@ -69,6 +70,7 @@ class LiveView:
         self.stations: dict[str, str] = {}
         self.pending_wrapup: dict[str, str] = {}
         self.interaction_queue: dict[str, str] = {}
+        self.in_queue: dict[str, set[str]] = {}  # queue → its live interactions
         self.day = (0.0, 0.0)
         self.tally: Tally | None = None
         self._measures: dict[str, Any] | None = None
@@ -95,7 +97,7 @@ class LiveView:
         for iid in center.router.interaction_ids():
             snap = center.router.interaction_snapshot(iid)
             if snap.queue_id is not None:
-                self.interaction_queue[iid] = snap.queue_id
+                self._place(iid, snap.queue_id)
 
     def _replay_day(self) -> None:
         start, end = self.day
@@ -162,12 +164,12 @@ class LiveView:
             if old is not None:
                 changes.queues.add(old)
             if isinstance(record, InteractionClosed):
-                self.interaction_queue.pop(iid, None)
+                self._place(iid, None)
                 if record.outcome is Outcome.ANSWERED and record.agent_id is not None:
                     self.pending_wrapup[record.agent_id] = iid
                     changes.agents.add(record.agent_id)
             elif queue is not None:
-                self.interaction_queue[iid] = queue
+                self._place(iid, queue)
         if queue is not None:
             changes.queues.add(queue)
         if agent is not None:
@@ -182,6 +184,14 @@ class LiveView:
                     "limit": record.limit,
                 }
             )
+
+    def _place(self, interaction_id: str, queue: str | None) -> None:
+        old = self.interaction_queue.pop(interaction_id, None)
+        if old is not None:
+            self.in_queue[old].discard(interaction_id)
+        if queue is not None:
+            self.interaction_queue[interaction_id] = queue
+            self.in_queue.setdefault(queue, set()).add(interaction_id)
 
     def _queues_of(self, agent_id: str) -> tuple[str, ...]:
         try:
@@ -204,13 +214,14 @@ class LiveView:
         snap = router.queue_snapshot(queue_id, now)
         by_state = snap.agents
         m = self.measures()[queue_id]
-        lines = 0
+        live = self.in_queue.get(queue_id, set())
+        lines = len(live)
         waiting_list = []
-        for iid, q in self.interaction_queue.items():
-            if q != queue_id:
+        for iid in live if snap.waiting else ():
+            try:
+                inter = router.interaction_snapshot(iid)
+            except NotFound:  # already gone; its closing event is on its way to us
                 continue
-            lines += 1
-            inter = router.interaction_snapshot(iid)
             if inter.state == "waiting":
                 waiting_list.append({"id": iid, "since": round(inter.enqueued_at, 3)})
         waiting_list.sort(key=lambda w: (w["since"], w["id"]))
