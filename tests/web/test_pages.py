@@ -19,6 +19,7 @@ from centralita.schemas import ContactSpec, QueueSpec
 from centralita.store import actions
 from centralita.store.models import Campaign, Contact, Event, User, WrapUp
 from centralita.web.app import create_app
+from support import wait_for
 
 
 @pytest.fixture
@@ -263,3 +264,41 @@ def test_an_administrator_edits_a_campaign_form_and_a_bad_one_changes_nothing(st
 def test_every_text_exists_in_english_and_spanish():
     missing = [key for key, (en, es) in CATALOG.items() if not en.strip() or not es.strip()]
     assert missing == []
+
+
+def test_a_supervisor_moves_a_waiting_call_to_another_queue(store, app, signed_in):
+    supervisor = signed_in("supervisora")
+    runner = app.state.runner
+    routing = resolve(store, ani="+573001234503", dnis="6015550100")
+    iid = new_interaction_id()
+
+    def arrive() -> None:
+        runner.arrive(
+            interaction_id=iid,
+            tenant_id=routing.tenant_id,
+            queue=routing.queue,
+            campaign_id=routing.campaign_id,
+            ani="+573001234503",
+            dnis="6015550100",
+        )
+
+    def waiting(name: str) -> list[str]:
+        rows = supervisor.get("/wallboard/snapshot").json()["queues"].values()
+        queue = next(q for q in rows if q["name"] == name)
+        return [w["id"] for w in queue["waiting_list"]]
+
+    runner.call(arrive).result(timeout=10)
+    wait_for(lambda: waiting("Ventas") == [iid], timeout=5, what="the call waiting in Ventas")
+    cobranzas = runner.view.queues_of_tenants([routing.tenant_id])
+    target = next(q for q in cobranzas if runner.view.queue_info[q]["name"] == "Cobranzas")
+    moved = supervisor.post(f"/wallboard/interactions/{iid}/move", data={"queue": target})
+    assert moved.status_code == 200
+    wait_for(lambda: waiting("Cobranzas") == [iid], timeout=5, what="the call in Cobranzas")
+    assert waiting("Ventas") == []
+    with store.read() as session:
+        kinds = session.scalars(
+            select(Event.kind).where(Event.interaction_id == iid).order_by(Event.id)
+        ).all()
+    assert "acd.interaction_transferred" in kinds
+    elsewhere = supervisor.post(f"/wallboard/interactions/{iid}/move", data={"queue": "999999"})
+    assert elsewhere.status_code == 404
