@@ -256,3 +256,14 @@ def test_variables_used_but_never_set_are_found():
         ("menu", "prompt", "nombre"),
         ("lookup", "url", "acount"),
     ]
+
+
+def test_a_loop_through_a_say_node_is_refused_as_it_may_not_wait():
+    data = changed("nodes.menu.choices", {"1": "sales", "2": "check"})
+    data["nodes"]["check"] = {
+        "type": "condition",
+        "branches": [{"if": {"var": "x", "present": True}, "goto": "bye"}],
+        "else": "say_it",
+    }
+    data["nodes"]["say_it"] = {"type": "say", "value": "{missing}", "next": "check"}
+    assert "loops without waiting" in problem(data).message

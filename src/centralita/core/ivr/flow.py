@@ -182,6 +182,10 @@ class Say(Node):
     def targets(self) -> tuple[tuple[str, str], ...]:
         return (("next", self.next),)
 
+    @property
+    def waits(self) -> bool:
+        return False  # a value that cannot be said is skipped: the node may not wait
+
 
 @immutable
 class SetValues(Node):

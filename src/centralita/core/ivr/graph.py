@@ -57,7 +57,7 @@ def _reach(roots: list[str], step: object) -> set[str]:
 
 
 def _busy_loops(nodes: Mapping[str, Node]) -> Iterator[tuple[str, str, str]]:
-    """Loops made only of nodes that never wait (condition, set) would spin forever."""
+    """Loops made only of nodes that may not wait (condition, set, say) could spin forever."""
     instant = {n.id for n in nodes.values() if not n.waits}
     state: dict[str, int] = {}  # 1 on the stack, 2 done
 

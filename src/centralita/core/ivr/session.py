@@ -166,11 +166,14 @@ class IvrSession:
                 self._set(node, out)
                 node_id = node.next
             else:
-                self._enter(node, at, out)
-                return
+                then = self._enter(node, at, out)
+                if then is None:
+                    return
+                node_id = then
         raise RuntimeError(f"flow {self.flow.id} loops without waiting at {node_id}")
 
-    def _enter(self, node: f.Node, at: float, out: list[Output]) -> None:
+    def _enter(self, node: f.Node, at: float, out: list[Output]) -> str | None:
+        """Start `node`; the node to go on to at once if it has nothing to wait for."""
         self._attempt = 0
         if isinstance(node, f.Play):
             out.append(cmd.Play(self._prompt(node.prompt)))
@@ -182,11 +185,10 @@ class IvrSession:
                 text = say_value(value, node.kind, language, node.currency)
             except ValueError:
                 text = ""  # nothing sensible to say (e.g. an empty balance): move on
-            if text:
-                out.append(cmd.Say(value, node.kind, language, text))
-                self._wait_playback(node.next)
-            else:
-                self._goto(node.next, at, at, out)
+            if not text:
+                return node.next
+            out.append(cmd.Say(value, node.kind, language, text))
+            self._wait_playback(node.next)
         elif isinstance(node, f.Menu | f.Collect):
             out.append(self._collect(node, (node.prompt,)))
             self._waiting = "input"
@@ -200,6 +202,7 @@ class IvrSession:
             else:
                 out.append(cmd.Play(self._prompt(prompt)))
                 self._wait_playback("")
+        return None
 
     def _wait_playback(self, then: str) -> None:
         self._waiting = "playback"
