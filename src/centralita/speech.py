@@ -14,7 +14,8 @@ means nothing usable was said. The IVR treats an answer below its flow's
   pocketsphinx gives no usable confidence in grammar mode, so the confidence here is a
   heuristic: silence (low energy) and audio that matches no word score 0; otherwise
   the word's acoustic score per frame and how much of the speech the word covers
-  lower it from 0.9.
+  lower it from 0.9. In a menu of digit names the grammar also holds the other digits,
+  so "four" said to a one-two-three menu is heard as "four" and rejected.
 - `VoskRecognizer` uses a Vosk model directory the administrator downloads (e.g. a
   small Spanish model); `vosk` is imported only then, and its own per-word confidence
   is used.
@@ -33,6 +34,19 @@ from typing import Any, Protocol
 from centralita.errors import CentralitaError
 from centralita.tts import resample_pcm16
 
+DIGIT_DECOYS = (
+    "zero",
+    "oh",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+)
 #: Below this RMS (of 32768) an utterance is silence: about -44 dBFS.
 SILENCE_RMS = 200.0
 
@@ -97,14 +111,21 @@ class PocketsphinxRecognizer:
         self._grammars: dict[tuple[str, ...], str] = {}
 
     def _grammar(self, words: Sequence[str]) -> tuple[str, tuple[str, ...]] | None:
-        known = tuple(
-            sorted({w.lower() for w in words if self._decoder.lookup_word(w.lower()) is not None})
-        )
+        lookup = self._decoder.lookup_word
+        known = tuple(sorted({w.lower() for w in words if lookup(w.lower()) is not None}))
         if not known:
             return None
         if known not in self._grammars:
             name = f"g{len(self._grammars)}"
-            rule = " | ".join(known)
+            # Digit menus also listen for the other digits, so a caller who says "four"
+            # in a one-two-three menu is heard as "four" (rejected), not as "one".
+            sounds = {lookup(w) for w in known}
+            decoys = (
+                [d for d in DIGIT_DECOYS if d not in known and lookup(d) not in sounds]
+                if set(known) & set(DIGIT_DECOYS)
+                else []
+            )
+            rule = " | ".join((*known, *decoys))
             self._decoder.add_jsgf_string(
                 name, f"#JSGF V1.0;\ngrammar menu;\npublic <choice> = {rule};\n"
             )

@@ -44,6 +44,12 @@ def test_the_recogniser_picks_the_word_said_among_the_menus_words(recognizer, sp
     assert confidence >= 0.5
 
 
+@pytest.mark.parametrize("word", ["four", "nine", "seven", "hello"])
+def test_a_word_outside_a_digit_menu_is_not_taken_for_one_of_its_words(recognizer, spoken, word):
+    text, confidence = recognizer.recognize(spoken(word), 8000, WORDS)
+    assert confidence < 0.5, text
+
+
 def test_silence_and_noise_give_low_confidence(recognizer):
     rnd = random.Random(7)
     noise = array.array("h", (int(rnd.gauss(0, 4000)) for _ in range(8000))).tobytes()
