@@ -29,9 +29,12 @@ def app(store):
     return create_app(settings, store)
 
 
-def _csrf(client: TestClient) -> str:
-    page = client.get("/login").text
+def _csrf_of(page: str) -> str:
     return re.search(r'name="csrf-token" content="([^"]+)"', page)[1]
+
+
+def _csrf(client: TestClient) -> str:
+    return _csrf_of(client.get("/login").text)
 
 
 def _sign_in(app, username: str, password: str = DEMO_PASSWORD) -> TestClient:
@@ -42,7 +45,9 @@ def _sign_in(app, username: str, password: str = DEMO_PASSWORD) -> TestClient:
         "/login", data={"username": username, "password": password, "csrf_token": token}
     )
     assert answer.status_code == 200, answer.text
-    client.headers["X-CSRF-Token"] = token
+    fresh = _csrf_of(client.get("/contacts").text)
+    assert fresh != token  # a new token with the new session
+    client.headers["X-CSRF-Token"] = fresh
     client.headers["Accept"] = "application/json"
     return client
 

@@ -64,8 +64,8 @@ def render(
     headers: dict[str, str] | None = None,
     **context: Any,
 ) -> HTMLResponse:
-    lang = who.lang if who is not None else page_language(request)
     settings = request.app.state.settings
+    lang = who.lang if who is not None else page_language(request, settings.language)
     zone = ZoneInfo(settings.timezone)
 
     def local(at: datetime | float | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

@@ -77,10 +77,9 @@ async def login(
             username=username,
         )
     assert user is not None
-    csrf = request.session.get("csrf")
     lang = request.session.get("lang")
-    request.session.clear()  # a new session on sign-in (no fixation)
-    request.session.update({"user_id": user.id, "csrf": csrf})
+    request.session.clear()  # a new session (and CSRF token) on sign-in: no fixation
+    request.session["user_id"] = user.id
     if lang:
         request.session["lang"] = lang
     return RedirectResponse("/", status_code=303)
