@@ -127,3 +127,12 @@ def test_an_overflowed_call_counts_in_the_queue_it_left_and_the_one_that_answere
     assert (m["q1"].offered, m["q1"].overflowed, m["q1"].answered) == (1, 1, 0)
     assert (m["q2"].offered, m["q2"].answered, m["q2"].service_level) == (1, 1, 1.0)
     assert m["q2"].asa_seconds == 5
+
+
+def test_queue_length_adds_up_over_intervals_of_any_length() -> None:
+    # 0.1 minute = 6.000000000000001 s: interval edges are not exact in floating point
+    step = 0.1 * 60
+    m = measure(day(), {"q": 20.0}, {}, start=0.0, end=120.0, interval_seconds=step)
+    area = sum(i.queue_length * step for i in m.intervals["q"])
+    # waiting seconds (see above): 89 + 30 + 3 + 60 = 182
+    assert area == pytest.approx(182)

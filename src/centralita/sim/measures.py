@@ -280,13 +280,14 @@ class Tally:
             step = self.step
             rows = self.intervals[qi]
             t = since
-            while t < at:
-                k = int(t // step)
-                if k >= self.slots:
-                    break
+            k = int(t // step)
+            slots = self.slots
+            while t < at and k < slots:  # k advances every turn: no float trap
                 upto = min(at, (k + 1) * step)
-                rows[k][LENGTH_AREA] += n * (upto - t)
-                t = upto
+                if upto > t:
+                    rows[k][LENGTH_AREA] += n * (upto - t)
+                    t = upto
+                k += 1
         length[qi] = n + delta
         self.length_since[qi] = at
 
