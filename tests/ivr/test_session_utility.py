@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from ivr_helpers import SUNDAY_10AM, Call, example
+from ivr_helpers import MONDAY_10AM, SUNDAY_10AM, Call, example
 
 from centralita.core.ivr import commands as cmd
-from centralita.core.ivr.events import CallerHungUp, HttpCompleted, HttpFailed
+from centralita.core.ivr.events import CallerHungUp, HttpCompleted, HttpFailed, PlaybackFinished
 
 FLOW = example("utility-es.yaml")
 ACCOUNT = "12345674"  # passes Luhn
@@ -206,3 +206,30 @@ def test_events_out_of_turn_and_after_the_end_are_ignored():
     assert call.played() == []
     assert call.send(CallerHungUp()) == []
     assert call.ended().outcome == "abandoned_ivr"
+
+
+def test_a_contact_record_that_prefers_voice_and_english_changes_how_the_flow_asks():
+    from centralita.core.ivr.session import Caller, IvrSession
+
+    record = {
+        "name": "Ana Pérez",
+        "document": "80123456",
+        "segment": "gold",
+        "language": "en",
+        "preferred_input": "voice",
+        "email": None,
+        "custom": {"stratum": 3, "plan": "hogar"},
+    }
+    caller = Caller.from_contact("c2", "+573001234567", "6015550100", record)
+    assert (caller.language, caller.input) == ("en", "voice")
+    assert caller.contact["plan"] == "hogar" and "email" not in caller.contact
+    session = IvrSession(FLOW, caller)
+    session.start(MONDAY_10AM)
+    outputs = session.handle(PlaybackFinished(), MONDAY_10AM)
+    collect = outputs[-1]
+    assert collect.prompts[0].text.startswith("Say one for your balance")
+    assert "balance" in collect.words
+    assert session.variables["contact.document"] == "80123456"
+    assert session.segment == "gold"
+    unknown = Caller.from_contact("c3", "+573001234567", "6015550100", None)
+    assert (unknown.language, unknown.input, dict(unknown.contact)) == (None, None, {})

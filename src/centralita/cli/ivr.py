@@ -128,7 +128,12 @@ def try_flow(
         for problem in error.problems:
             typer.echo(f"error: {problem.message}", err=True)
         raise typer.Exit(2) from None
-    who = Caller("try", caller, dnis, _pairs(contact, "--contact"), language, input_mode)
+    record = _pairs(contact, "--contact")
+    if language is not None:
+        record["language"] = language
+    if input_mode is not None:
+        record["preferred_input"] = input_mode
+    who = Caller.from_contact("try", caller, dnis, record)
     session = IvrSession(flow, who, _pairs(variables, "--var"))
     runner = _Tryout(flow, file, trace)
     outputs = session.start(fixed or utcnow())

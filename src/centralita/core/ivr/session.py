@@ -74,6 +74,31 @@ class Caller:
     language: str | None = None
     input: str | None = None
 
+    @classmethod
+    def from_contact(
+        cls, call_id: str, number: str, dnis: str, contact: Mapping[str, object] | None
+    ) -> Caller:
+        """A caller from a contact record's fields (as stored: `language`,
+        `preferred_input`, `document`, `segment`, ... and `custom` fields, flattened);
+        None for an unknown caller."""
+        if contact is None:
+            return cls(call_id, number, dnis)
+        fields: dict[str, str] = {}
+        for key, value in contact.items():
+            if key == "custom" and isinstance(value, Mapping):
+                fields |= {str(k): str(v) for k, v in value.items() if v is not None}
+            elif value is not None and not isinstance(value, Mapping | list):
+                fields[key] = str(value)
+        preferred = fields.get("preferred_input")
+        return cls(
+            call_id,
+            number,
+            dnis,
+            MappingProxyType(fields),
+            language=fields.get("language"),
+            input=preferred if preferred in ("keypad", "voice") else None,
+        )
+
 
 def _seconds(now: Now) -> float:
     return now.timestamp() if isinstance(now, dt.datetime) else float(now)
