@@ -58,8 +58,20 @@ def test_an_unknown_field_lists_the_accepted_fields() -> None:
 
 def test_a_missing_field_is_named() -> None:
     data = minimal()
+    del data["duration_hours"]
+    assert error_of(data) == "day.yaml: duration_hours: required"
+
+
+def test_an_arrival_needs_a_handle_time_unless_a_forecast_gives_it() -> None:
+    data = minimal()
     del data["arrivals"][0]["handle_time"]
-    assert error_of(data) == "day.yaml: arrivals[0].handle_time: required"
+    assert error_of(data) == (
+        "day.yaml: arrivals[0]: 'handle_time' is required (without a forecast_file)"
+    )
+    data["arrivals"][0]["forecast_file"] = "day.csv"
+    assert error_of(data) == (
+        "day.yaml: arrivals[0]: give either 'calls_per_hour' or 'forecast_file'"
+    )
 
 
 def test_a_distribution_without_its_parameters_says_which() -> None:

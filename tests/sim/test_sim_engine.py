@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from centralita.errors import Invalid
 from centralita.sim.engine import Run, simulate
 from centralita.sim.replications import run_scenario
 from centralita.sim.scenario import parse_scenario
@@ -205,3 +206,34 @@ def test_ring_all_offers_every_free_agent_and_the_first_to_answer_takes_the_call
     assert ring_all.queues["sales"].answered == ring_all.queues["sales"].offered
     # the fastest of several ringing agents answers sooner than one agent does
     assert ring_all.queues["sales"].asa_seconds < one_by_one.queues["sales"].asa_seconds
+
+
+def test_a_forecast_file_sets_each_intervals_calls_and_handle_time(tmp_path: Path) -> None:
+    (tmp_path / "day.csv").write_text(
+        "interval,calls,aht\n08:00,100,120\n09:00,50,360\n10:00,0,0\n"
+    )
+    scenario = base(duration_hours=3, interval_minutes=60, start_time="08:00")
+    scenario["agent_groups"][0]["agents"] = 40  # nobody waits
+    scenario["arrivals"] = [
+        {
+            "queue": "sales",
+            "forecast_file": "day.csv",
+            # the shape; each interval's AHT scales it: 120 s, then 360 s
+            "handle_time": {"distribution": "deterministic", "mean_seconds": 60},
+        }
+    ]
+    m = run(scenario, tmp_path).measures
+    first, second, third = (i.offered for i in m.intervals["sales"])
+    assert abs(first - 100) < 4 * 100**0.5 and abs(second - 50) < 4 * 50**0.5
+    assert third == 0
+    # every call ends before 10:00 + 6 min: handle time is exactly calls × AHT
+    handle = m.agent_groups["g"].handle_hours * 3600
+    assert handle == pytest.approx(first * 120 + second * 360)
+
+
+def test_a_forecast_that_does_not_cover_the_day_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "day.csv").write_text("interval,calls,aht\n08:00,100,120\n")
+    scenario = base(interval_minutes=60)
+    scenario["arrivals"] = [{"queue": "sales", "forecast_file": "day.csv"}]
+    with pytest.raises(Invalid, match=r"arrivals\[0\]\.forecast_file: 1 intervals of 60 min"):
+        run(scenario, tmp_path)

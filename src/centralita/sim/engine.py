@@ -154,7 +154,12 @@ def simulate(world: World, rng: Random, progress: Callable[[float], None] | None
                 heappush(heap, (following, next(seq), ARRIVE, a, None))
             calls += 1
             iid = f"c{calls}"
-            handle_of[iid] = stream.handle()
+            scales = stream.handle_scales
+            if scales is None:
+                handle_of[iid] = stream.handle()
+            else:  # the forecast's AHT of this interval
+                k = min(int(t // stream.step), len(scales) - 1)
+                handle_of[iid] = stream.handle() * scales[k]
             if stream.ivr is not None:
                 heappush(heap, (t + stream.ivr(), next(seq), ENTER, iid, (a, t)))
                 continue

@@ -139,9 +139,12 @@ class ArrivalSpec(Spec):
     """One stream of calls: Poisson arrivals at a constant or piecewise-constant rate."""
 
     queue: str | None = None  # None: routing rules choose the queue
-    calls_per_hour: float | list[float]
+    calls_per_hour: float | list[float] | None = None
     interval_minutes: float | None = Field(default=None, gt=0)  # of a rate list
-    handle_time: Distribution
+    # a forecast CSV (interval,calls,aht), as `centralita staff --interval-file` reads:
+    # calls per interval and the AHT that scales the handle-time distribution
+    forecast_file: str | None = None
+    handle_time: Distribution | None = None  # None with a forecast: exponential
     patience: Distribution | None = None  # None: never abandons
     ivr_seconds: Distribution | None = None  # time in the IVR before the queue
     priority: int | None = Field(default=None, ge=1, le=10)
@@ -161,11 +164,23 @@ class ArrivalSpec(Spec):
         def number(v: Any) -> bool:
             return isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v < 1e9
 
-        if number(value) or (isinstance(value, list) and value and all(map(number, value))):
+        if (
+            value is None
+            or number(value)
+            or (isinstance(value, list) and value and all(map(number, value)))
+        ):
             return value
         raise ValueError(
             f"expected a number >= 0 or a list of them (one rate per interval), got {value!r}"
         )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ArrivalSpec:
+        if (self.calls_per_hour is None) == (self.forecast_file is None):
+            raise ValueError("give either 'calls_per_hour' or 'forecast_file'")
+        if self.handle_time is None and self.forecast_file is None:
+            raise ValueError("'handle_time' is required (without a forecast_file)")
+        return self
 
 
 class Scenario(Spec):

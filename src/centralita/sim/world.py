@@ -27,6 +27,7 @@ from centralita.errors import CentralitaError, Invalid
 from centralita.routing_rules import load_rules
 from centralita.sim import distributions as dist
 from centralita.sim.scenario import Distribution, Scenario, clock_seconds
+from centralita.sim.staffing import read_forecast
 
 DAY = 86400.0
 
@@ -38,6 +39,7 @@ class Stream:
     rates: tuple[float, ...]
     step: float  # seconds each rate lasts
     handle: dist.Sampler
+    handle_scales: tuple[float, ...] | None  # per rate interval (forecast AHT ÷ mean)
     patience: dist.Sampler | None
     ivr: dist.Sampler | None
     queue: str | None
@@ -191,6 +193,15 @@ def _build(s: Scenario, base: Path, rng: Random) -> World:
     )
 
 
+def _mean(spec: Distribution, base: Path) -> float:
+    """The mean of a duration distribution (of the file's values when empirical)."""
+    if spec.distribution == "empirical":
+        assert spec.file is not None
+        values = dist.read_values((base / spec.file).read_text(encoding="utf-8"))
+        return sum(values) / len(values)
+    return spec.mean_seconds or 0.0
+
+
 def _offset(clock: float, origin: float) -> float:
     """Seconds from the simulation's start to a clock time (the next day if earlier)."""
     at = clock - origin
@@ -200,17 +211,32 @@ def _offset(clock: float, origin: float) -> float:
 def _stream(s: Scenario, i: int, rng: Random, base: Path) -> Stream:
     a = s.arrivals[i]
     field = f"arrivals[{i}]"
-    if isinstance(a.calls_per_hour, list):
-        rates = tuple(r / 3600.0 for r in a.calls_per_hour)
-        step = (a.interval_minutes or s.interval_minutes) * 60.0
-    else:
-        rates, step = (a.calls_per_hour / 3600.0,), s.duration_hours * 3600.0
-    handle = sampler(a.handle_time, rng, base, f"{field}.handle_time")
+    step = (a.interval_minutes or s.interval_minutes) * 60.0
+    scales: tuple[float, ...] | None = None
+    spec = a.handle_time or Distribution(distribution="exponential", mean_seconds=1.0)
+    handle = sampler(spec, rng, base, f"{field}.handle_time")
     assert handle is not None
+    if a.forecast_file is not None:
+        rows = read_forecast(base / a.forecast_file)
+        if len(rows) * step < s.duration_hours * 3600.0 - 1e-6:
+            raise Invalid(
+                f"{field}.forecast_file: {len(rows)} intervals of {step / 60:g} min do not "
+                f"cover {s.duration_hours:g} hours",
+                field=f"{field}.forecast_file",
+            )
+        rates = tuple(row.calls / step for row in rows)
+        mean = _mean(spec, base)
+        scales = tuple(row.aht_seconds / mean if mean > 0 else 0.0 for row in rows)
+    elif isinstance(a.calls_per_hour, list):
+        rates = tuple(r / 3600.0 for r in a.calls_per_hour)
+    else:
+        assert a.calls_per_hour is not None
+        rates, step = (a.calls_per_hour / 3600.0,), s.duration_hours * 3600.0
     return Stream(
         rates=rates,
         step=step,
         handle=handle,
+        handle_scales=scales,
         patience=sampler(a.patience, rng, base, f"{field}.patience"),
         ivr=sampler(a.ivr_seconds, rng, base, f"{field}.ivr_seconds"),
         queue=a.queue,
