@@ -1,20 +1,19 @@
-"""Make `ivr_helpers` importable from the IVR tests under any import mode."""
+"""IVR test fixtures: `ivr_helpers` importable under any import mode, and a customer's
+billing service on 127.0.0.1 for HTTP nodes."""
 
 from __future__ import annotations
 
+import json
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+import pytest
 
 HERE = str(Path(__file__).parent)
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
-
-
-import json  # noqa: E402
-import threading  # noqa: E402
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer  # noqa: E402
-
-import pytest  # noqa: E402
 
 BALANCES = {
     "12345674": {"balance": "1234.50", "due_date": "2026-12-01"},
