@@ -266,3 +266,14 @@ def test_try_in_a_real_terminal(tmp_path, billing_service):
         assert "-- outcome: queued" in text
     finally:
         tmux("kill-server")
+
+
+def test_prompts_are_synthesised_ahead_of_calls_once(tmp_path):
+    require(shutil.which("espeak-ng") is not None, "espeak-ng is not installed")
+    cache = tmp_path / "prompts"
+    first = CliRunner().invoke(ivr.app, ["prompts", CARDS, "--cache", str(cache)])
+    assert first.exit_code == 0, first.stderr
+    assert "(15 synthesised, 0 cached); 1 with variables" in first.stdout
+    assert len(list(cache.rglob("*.wav"))) == 15
+    again = CliRunner().invoke(ivr.app, ["prompts", CARDS, "--cache", str(cache)])
+    assert "(0 synthesised, 15 cached)" in again.stdout

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import typer
 
+from centralita.cli.common import clear_errors
 from centralita.clock import utcnow
 from centralita.core.ivr import commands as cmd
 from centralita.core.ivr.errors import InvalidFlow
@@ -41,6 +42,9 @@ FilesArgument = typer.Argument(..., help="Flow files (YAML or JSON).")
 FileArgument = typer.Argument(..., help="Flow file (YAML or JSON).")
 ContactOption = typer.Option(
     [], "--contact", help="A contact-record field, FIELD=VALUE (repeatable)."
+)
+CacheOption = typer.Option(
+    Path("var/prompts"), "--cache", help="Prompt cache directory (default var/prompts)."
 )
 VarOption = typer.Option(
     [], "--var", help="Override a flow var, NAME=VALUE (repeatable), e.g. a service address."
@@ -74,6 +78,48 @@ def check(
         )
     if failed:
         raise typer.Exit(2)
+
+
+@app.command()
+def prompts(
+    file: Path = FileArgument,
+    cache: Path = CacheOption,
+    sample_rate: int = typer.Option(8000, "--rate", help="8000 (G.711) or 16000 (G.722)."),
+) -> None:
+    """Synthesise every text prompt of a flow into the prompt cache ahead of calls.
+
+    Prompts with {variables} are synthesised per call and are only counted.
+    """
+    from centralita.core.ivr.template import template_names
+    from centralita.tts import PromptCache
+
+    try:
+        flow = load_flow(file)
+    except InvalidFlow as error:
+        for problem in error.problems:
+            typer.echo(f"error: {problem.message}", err=True)
+        raise typer.Exit(2) from None
+    store = PromptCache(cache)
+    texts: dict[tuple[str, str], None] = {}
+    per_call = 0
+    for node in flow.nodes.values():
+        for name in ("prompt", "invalid", "no_input", "voice_prompt"):
+            spec = getattr(node, name, None)
+            for language, part in spec.parts if spec is not None else ():
+                if part.text is None:
+                    continue
+                if template_names(part.text):
+                    per_call += 1
+                    continue
+                for lang in (language,) if language else flow.languages:
+                    texts[(part.text, lang)] = None
+    with clear_errors():
+        for text, language in texts:
+            store.prompt(text, language=language, sample_rate=sample_rate)
+    typer.echo(
+        f"{len(texts)} prompts in {cache} ({store.misses} synthesised, {store.hits} cached); "
+        f"{per_call} with variables are synthesised per call"
+    )
 
 
 def _parse_at(value: str | None) -> dt.datetime | None:
