@@ -69,5 +69,7 @@ def test_agent_takes_an_offered_call_and_its_disposition_shows_in_the_contacts_h
     expect(row.get_by_test_id("history-disposition")).to_have_text("Sale")
     row.get_by_role("button", name="Details").click()
     expect(page.get_by_test_id("detail-notes")).to_have_text("Wants the home plan from next month")
-    expect(page.get_by_test_id("interaction-detail")).to_contain_text(re.compile("Ana Restrepo"))
+    detail = page.get_by_test_id("interaction-detail")
+    expect(detail).to_contain_text(re.compile("Ana Restrepo"))
+    expect(detail).to_contain_text(re.compile("Plan\\s*Hogar"))
     screenshot(page, "contact-history")

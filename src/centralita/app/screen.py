@@ -51,6 +51,7 @@ class HistoryItem:
     notes: str | None
     form_data: dict[str, Any] = field(default_factory=dict)
     recording: str | None = None
+    form_labels: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -184,13 +185,13 @@ def _items(session: Session, rows: list[Interaction]) -> list[HistoryItem]:
         .tuples()
         .all()
     )
-    campaigns = dict(
-        session.execute(
-            select(Campaign.id, Campaign.name).where(Campaign.id.in_({r.campaign_id for r in rows}))
+    campaign_rows = {
+        c.id: c
+        for c in session.scalars(
+            select(Campaign).where(Campaign.id.in_({r.campaign_id for r in rows}))
         )
-        .tuples()
-        .all()
-    )
+    }
+    campaigns = {i: c.name for i, c in campaign_rows.items()}
     dispositions = {
         d.id: d
         for d in session.scalars(
@@ -219,9 +220,16 @@ def _items(session: Session, rows: list[Interaction]) -> list[HistoryItem]:
                 disposition={"code": d.code, "en": d.label_en, "es": d.label_es} if d else None,
                 notes=w.notes if w else None,
                 form_data=dict(w.form_data) if w else {},
+                form_labels=_labels(campaign_rows.get(r.campaign_id) if r.campaign_id else None),
             )
         )
     return items
+
+
+def _labels(campaign: Campaign | None) -> dict[str, dict[str, str]]:
+    if campaign is None:
+        return {}
+    return {f["name"]: {"en": f["label_en"], "es": f["label_es"]} for f in campaign.form}
 
 
 def search_contacts(
