@@ -39,10 +39,12 @@ def flow(nodes: dict[str, Any], start: str, **settings: Any) -> Flow:
 class Call:
     """One caller in one session; every output is kept in `outputs`."""
 
-    def __init__(self, flow: Flow, now: dt.datetime = MONDAY_10AM, **caller: Any) -> None:
+    def __init__(
+        self, flow: Flow, now: dt.datetime = MONDAY_10AM, call_id: str = "call-1", **caller: Any
+    ) -> None:
         caller.setdefault("number", "+573001234567")
         caller.setdefault("dnis", "6015550100")
-        self.session = IvrSession(flow, Caller("call-1", **caller))
+        self.session = IvrSession(flow, Caller(call_id, **caller))
         self.now = now
         self.outputs: list[Any] = list(self.session.start(now))
         self.last: list[Any] = list(self.outputs)
