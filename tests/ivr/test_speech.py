@@ -5,6 +5,7 @@ from __future__ import annotations
 import array
 import random
 import shutil
+from importlib.util import find_spec
 
 import pytest
 from ivr_helpers import Call, example
@@ -20,6 +21,7 @@ WORDS = ["one", "two", "three"]
 
 @pytest.fixture(scope="module")
 def recognizer():
+    require(find_spec("pocketsphinx") is not None, "pocketsphinx is not installed")
     return PocketsphinxRecognizer()
 
 
