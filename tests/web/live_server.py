@@ -39,11 +39,16 @@ class LiveServer:
         return self.runner.call(lambda: fn(self.runner)).result(timeout=10)
 
 
-def run_server(tmp_path: Any, **env: str) -> Iterator[LiveServer]:
+def run_server(
+    tmp_path: Any, prepare: Callable[[Store], None] | None = None, **env: str
+) -> Iterator[LiveServer]:
+    """Serve a fresh demo company; `prepare(store)` may add to it before the center starts."""
     url = f"sqlite:///{tmp_path}/centralita.db"
     migrate.upgrade(url)
     store = Store.from_url(url)
     seed_demo(store)
+    if prepare is not None:
+        prepare(store)
     settings = load_settings(
         environ={"CENTRALITA_DATABASE_URL": url, "CENTRALITA_SECRET_KEY": "test-secret", **env}
     )

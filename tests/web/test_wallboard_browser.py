@@ -62,3 +62,51 @@ def test_supervisor_sees_agent_states_and_queue_figures_move_within_a_second(
     expect(sales.locator("[data-k=sl]")).to_contain_text("100%", timeout=SECOND)
     screenshot(desk, "desktop-wrapup")
     screenshot(board, "wallboard-after-call")
+
+
+def _one_second_pause(store) -> None:
+    from sqlalchemy import select
+
+    from centralita.clock import utcnow
+    from centralita.store.actions import do_create_pause_reason
+    from centralita.store.models import Tenant
+
+    with store.transaction() as tx:
+        tenant = tx.session.scalars(select(Tenant)).one()
+        do_create_pause_reason(
+            tx,
+            tenant_id=tenant.id,
+            code="blink",
+            label_en="Blink",
+            label_es="Parpadeo",
+            max_seconds=1,
+            at=utcnow(),
+            actor="test",
+        )
+
+
+@pytest.fixture
+def blink_server(tmp_path):
+    from web.live_server import run_server
+
+    yield from run_server(tmp_path, prepare=_one_second_pause)
+
+
+def test_a_pause_longer_than_its_maximum_raises_an_alert_on_the_wallboard(
+    blink_server, browser, screenshot
+):
+    board = sign_in(browser, blink_server, "supervisora")
+    desk = sign_in(browser, blink_server, "diana")
+    desk.get_by_test_id("station-input").fill("1004")
+    desk.get_by_test_id("log-in").click()
+    expect(desk.get_by_test_id("state")).to_have_text("Available")
+    expect(board.get_by_test_id("alerts").locator("li")).to_have_count(0)
+    desk.get_by_test_id("reason").select_option("blink")
+    desk.get_by_test_id("pause").click()
+    alert = board.get_by_test_id("alerts").locator("li")
+    expect(alert).to_have_text(
+        "Diana Castro has been in pause 'Blink' longer than its maximum.", timeout=4000
+    )
+    screenshot(board, "wallboard-alert")
+    desk.get_by_test_id("ready").click()
+    expect(alert).to_have_count(0, timeout=SECOND)
