@@ -307,3 +307,36 @@ def test_a_supervisor_moves_a_waiting_call_to_another_queue(store, app, signed_i
     assert "acd.interaction_transferred" in kinds
     elsewhere = supervisor.post(f"/wallboard/interactions/{iid}/move", data={"queue": "999999"})
     assert elsewhere.status_code == 404
+
+
+def test_an_unknown_caller_becomes_a_contact_from_the_screen_pop(store, app, signed_in):
+    felipe = signed_in("felipe")
+    agent = str(_user_id(store, "felipe"))
+    runner = app.state.runner
+    stranger = "+573159990000"
+    routing = resolve(store, ani=stranger, dnis="6015550300")
+    assert routing.contact_id is None
+    iid = new_interaction_id()
+
+    def ring() -> None:
+        runner.handle(AgentLoggedIn(agent))
+        runner.arrive(
+            interaction_id=iid,
+            tenant_id=routing.tenant_id,
+            queue=routing.queue,
+            campaign_id=routing.campaign_id,
+            ani=stranger,
+            dnis="6015550300",
+        )
+
+    runner.call(ring).result(timeout=10)
+    wait_for(lambda: felipe.get("/desktop/state").json()["interaction"] == iid, timeout=5)
+    pop = felipe.get("/desktop/work").text
+    assert 'data-testid="unknown-caller"' in pop
+    empty = felipe.post("/desktop/contact", data={"name": "  "})
+    assert (empty.status_code, empty.json()["field"]) == (422, "name")
+    created = felipe.post("/desktop/contact", data={"name": "Nuevo Cliente", "document": "99"})
+    assert created.status_code == 200 and "Nuevo Cliente" in created.text
+    assert resolve(store, ani=stranger, dnis="6015550300").contact_id is not None
+    with store.read() as session:
+        assert session.scalar(select(func.count()).select_from(Contact)) == 6
