@@ -47,6 +47,7 @@ from centralita.core.records import (
     AgentStateChanged,
     InteractionClosed,
     InteractionQueued,
+    InteractionRelaxed,
     OfferCancelled,
 )
 from centralita.core.skills import qualifies
@@ -205,8 +206,14 @@ def check_invariants(r: Router, info: dict[str, Any], out: list[Any]) -> None:
                 and qualifies(r.agent_skills(agent_id), it.required)
             )
             assert not free, f"{agent_id} is free while {it} waits"
-    # FCFS within a priority: an offered interaction had no older equal waiting
-    waiting = [i for i in inters if i.state == "waiting" and i.target_agent is None]
+    # FCFS within a priority: an offered interaction had no older equal waiting (one
+    # whose requirement changed later in the same call was not equal at offer time)
+    relaxed = {o.interaction_id for o in out if isinstance(o, InteractionRelaxed)}
+    waiting = [
+        i
+        for i in inters
+        if i.state == "waiting" and i.target_agent is None and i.interaction_id not in relaxed
+    ]
     for o in out:
         if not isinstance(o, OfferToAgent) or o.interaction_id not in r.interaction_ids():
             continue
