@@ -18,7 +18,6 @@ from heapq import heappop
 from random import Random
 from typing import Any
 
-from centralita.core.agents import Agent
 from centralita.core.config import DEFAULT_PAUSE_REASONS, AgentConfig, PauseReason, QueueConfig
 from centralita.core.events import (
     AgentLoggedIn,
@@ -204,6 +203,3 @@ class Router(AgentHandlers):
     def agent_skills(self, agent_id: str) -> dict[str, int]:
         """The agent's skills as routing sees them (site included as `site:<name>`)."""
         return dict(self.agent(agent_id).skills)
-
-    def _agent(self, agent_id: str) -> Agent:
-        return self.agent(agent_id)

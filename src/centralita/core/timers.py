@@ -32,12 +32,6 @@ class Timers:
         self.seq += 1
         heappush(self.heap, (at, self.seq, kind, owner, token, extra))
 
-    def pop_due(self, now: float) -> Entry | None:
-        heap = self.heap
-        if heap and heap[0][0] <= now:
-            return heappop(heap)
-        return None
-
     def drop(self) -> None:
         """Remove the earliest entry (the router found it stale)."""
         heappop(self.heap)
