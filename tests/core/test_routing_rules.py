@@ -49,7 +49,8 @@ def test_example_rule_file_loads() -> None:
 def test_dialed_vip_number_goes_to_vip_queue_with_high_priority() -> None:
     r = center(load_rules(EXAMPLE))
     q = queued(arrive(r, "c1", 1.0, queue="general", dnis="+34900100200"))
-    assert (q.queue_id, q.priority) == ("vip", 9)
+    assert (q.queue_id, q.priority, q.campaign) == ("vip", 9, "vip-care")
+    assert r.interaction_snapshot("c1").campaign == "vip-care"
 
 
 def test_caller_area_prefix_requires_bilingual_agents() -> None:

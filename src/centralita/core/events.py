@@ -119,6 +119,7 @@ class InteractionArrived:
     arrived_at: float | None = None
     preferred_agent: str | None = None
     preferred_timeout: float = 0.0
+    campaign: str | None = None
 
 
 @immutable

@@ -70,6 +70,7 @@ class Flow(Matching):
                 inter.skills,
                 inter.arrived_at,
                 target.id if target is not None else None,
+                inter.campaign,
             )
         )
         timers = self.timers

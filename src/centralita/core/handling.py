@@ -67,9 +67,11 @@ class InteractionHandlers(Flow):
             d = decide(self.rules, e, last, now)
             queue_id, skills = d.queue, d.skills
             preferred, timeout = d.preferred_agent, d.preferred_timeout
+            campaign = d.campaign
         else:
             queue_id, skills = e.queue, normalise(e.skills)
             preferred, timeout = e.preferred_agent, e.preferred_timeout
+            campaign = e.campaign
         if queue_id is None:
             raise NoSuchQueue("no queue given and no rule chose one", queue=None)
         queue = self.queue(queue_id)
@@ -82,6 +84,7 @@ class InteractionHandlers(Flow):
             target = None
         arrived_at = e.arrived_at if e.arrived_at is not None else now
         inter = Interaction(e.interaction_id, e.channel, arrived_at, priority, skills, e.ani)
+        inter.campaign = campaign
         self.interactions[inter.id] = inter
         self._enter(inter, queue, now, out, target, timeout)
 

@@ -25,6 +25,7 @@ class Interaction:
         "ani",
         "answered",
         "arrived_at",
+        "campaign",
         "channel",
         "connected_at",
         "enqueued_at",
@@ -64,6 +65,7 @@ class Interaction:
         self.skills = skills  # as asked for, before relaxation
         self.required: Requirement = skills  # what is required now
         self.ani = ani
+        self.campaign: str | None = None
         self.state = WAITING
         self.queue: Queue | None = None
         self.pool: Pool | None = None

@@ -49,6 +49,7 @@ class InteractionQueued:
     skills: Requirement
     arrived_at: float
     target_agent: str | None = None
+    campaign: str | None = None
 
 
 @immutable

@@ -37,6 +37,7 @@ _THEN = {
     "skills",
     "prefer_site",
     "prefer_last_agent_seconds",
+    "campaign",
 }
 
 
@@ -128,7 +129,7 @@ def _actions(raw: Any, err: Fail) -> Actions:
         if key not in _THEN:
             raise err(f"then.{key}", f"unknown action (accepted: {', '.join(sorted(_THEN))})")
     fields: dict[str, Any] = {}
-    for key in ("queue", "prefer_site"):
+    for key in ("queue", "prefer_site", "campaign"):
         if key in raw:
             if not isinstance(raw[key], str) or not raw[key]:
                 raise err(f"then.{key}", "expected a non-empty string")

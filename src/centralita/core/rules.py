@@ -41,6 +41,7 @@ class Actions:
     skills: Requirement = ()  # added to the arrival's requirement
     prefer_site: str | None = None  # as the implicit skill site:<name>
     prefer_last_agent: float | None = None  # seconds to wait for the last agent
+    campaign: str | None = None  # e.g. from the dialed number, for reporting
 
 
 @immutable
@@ -63,6 +64,7 @@ class Decision:
     preferred_agent: str | None
     preferred_timeout: float
     matched: tuple[str, ...]
+    campaign: str | None = None
 
 
 def _holds(
@@ -108,6 +110,7 @@ def decide(
     skills = list(event.skills)
     preferred = event.preferred_agent
     timeout = event.preferred_timeout
+    campaign = event.campaign
     boost = 0
     matched: list[str] = []
     last_seen = last_contact[0] if last_contact is not None else None
@@ -124,11 +127,15 @@ def decide(
         skills.extend(then.skills)
         if then.prefer_site is not None:
             skills.append((SITE_PREFIX + then.prefer_site, 1))
+        if then.campaign is not None:
+            campaign = then.campaign
         if then.prefer_last_agent is not None and last_contact is not None:
             preferred, timeout = last_contact[1], then.prefer_last_agent
         if rule.stop:
             break
-    return Decision(queue, priority, boost, normalise(skills), preferred, timeout, tuple(matched))
+    return Decision(
+        queue, priority, boost, normalise(skills), preferred, timeout, tuple(matched), campaign
+    )
 
 
 def final_priority(decision: Decision, default: int) -> int:

@@ -53,6 +53,7 @@ class InteractionSnapshot:
     target_agent: str | None
     history: tuple[str, ...]  # queues visited
     agents_seen: tuple[str, ...]
+    campaign: str | None
 
 
 def queue_snapshot(queue: Queue, now: float) -> QueueSnapshot:
@@ -103,4 +104,5 @@ def interaction_snapshot(inter: Interaction) -> InteractionSnapshot:
         inter.target.id if inter.target is not None else None,
         tuple(inter.history),
         tuple(inter.agents_seen),
+        inter.campaign,
     )
