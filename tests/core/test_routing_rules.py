@@ -10,7 +10,13 @@ from routing_helpers import arrive, of, offers, router
 
 from centralita.core import Actions, AgentConfig, Conditions, QueueConfig, Router, Rule
 from centralita.core.errors import InvalidRule
-from centralita.core.events import AgentLoggedIn, InteractionEnded, OfferAccepted, Tick
+from centralita.core.events import (
+    AgentLoggedIn,
+    DayStarted,
+    InteractionEnded,
+    OfferAccepted,
+    Tick,
+)
 from centralita.core.records import InteractionQueued
 from centralita.core.rulefile import parse_rules
 from centralita.routing_rules import load_rules
@@ -164,3 +170,20 @@ def test_json_rule_files_load_and_broken_files_name_the_file(tmp_path: Path) -> 
     with pytest.raises(InvalidRule) as info:
         load_rules(dup)
     assert (info.value.fields["rule"], info.value.fields["field"]) == ("'a'", "name")
+
+
+def test_repeat_callers_are_forgotten_after_the_window_when_a_day_starts() -> None:
+    r = center(load_rules(EXAMPLE))  # the longest window is 4 h
+    agent = offers(arrive(r, "c1", 0.0, queue="general", ani="+3460000"))[0][1]
+    r.handle(OfferAccepted("c1", agent), 1.0)
+    r.handle(InteractionEnded("c1"), 100.0)
+    assert "+3460000" in r.last_contact
+    r.handle(DayStarted(), 5 * 3600.0)
+    assert "+3460000" not in r.last_contact
+
+
+def test_without_repeat_rules_no_caller_is_remembered() -> None:
+    r = center(())
+    arrive(r, "c1", 0.0, queue="general", ani="+3460000")
+    r.handle(OfferAccepted("c1", r.interaction_snapshot("c1").offered_to[0]), 1.0)
+    assert r.last_contact == {}

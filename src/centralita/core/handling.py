@@ -114,7 +114,7 @@ class InteractionHandlers(Flow):
         queue.waiting.pop(inter.id, None)
         agent.move_leg(inter.id, TALKING)
         agent.handled_today += 1
-        if inter.ani is not None:
+        if inter.ani is not None and self.remember_contacts:
             self.last_contact[inter.ani] = (now, agent.id)
         out.append(ConnectToAgent(inter.id, agent.id))
         out.append(InteractionAnswered(now, inter.id, agent.id, queue.id, now - inter.enqueued_at))

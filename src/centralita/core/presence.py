@@ -160,3 +160,8 @@ class AgentHandlers(InteractionHandlers):
         for agent in self.agents.values():
             agent.handled_today = 0
             agent.talk_today = 0.0
+        window = self.contact_window
+        if window != float("inf"):
+            stale = [ani for ani, (at, _) in self.last_contact.items() if now - at > window]
+            for ani in stale:
+                del self.last_contact[ani]

@@ -70,6 +70,13 @@ class RouterState:
         self.interactions: dict[str, Interaction] = {}
         self.timers = Timers()
         self.last_contact: dict[str, tuple[float, str]] = {}  # ANI → (answered at, agent)
+        # remembered only if a rule looks at it; forgotten (on DayStarted) once older than
+        # the longest repeat window, unless a rule prefers the last agent at any age
+        uses = [r for r in self.rules if r.when.repeat_within or r.then.prefer_last_agent]
+        self.remember_contacts = bool(uses)
+        unbounded = any(r.when.repeat_within is None for r in uses)
+        windows = [r.when.repeat_within or 0.0 for r in uses]
+        self.contact_window = float("inf") if unbounded else max(windows, default=0.0)
         self.pool_gen = 0  # bumped when a pool is created (agents refresh their lists)
         self.seq = 0  # arrival order into queues (first come, first served)
         self.uid = 0  # unique id of index entries (heap tie-breaker)
