@@ -106,3 +106,66 @@ def test_load_flow_reads_json_too_and_checks_prompt_files_next_to_the_file(tmp_p
     path.write_text("{not json", encoding="utf-8")
     with pytest.raises(InvalidFlow, match="not valid JSON"):
         load_flow(path)
+
+
+CALENDARS = """calendars:
+  bogota:
+    timezone: America/Bogota
+    hours: {mon-fri: "07:00-19:00"}
+"""
+
+
+def write_hours_flow(path, version=1, calendar="bogota"):
+    path.write_text(
+        f"flow: {path.stem}\nversion: {version}\ndnis: ['{path.stem}']\nstart: hours\n"
+        "nodes:\n"
+        "  hours:\n"
+        "    type: condition\n"
+        f"    branches: [{{if: {{open: {calendar}}}, goto: open}}]\n"
+        "    else: closed\n"
+        "  open: {type: queue, queue: care}\n"
+        "  closed: {type: hangup, outcome: rejected}\n",
+        encoding="utf-8",
+    )
+
+
+def test_site_calendars_are_shared_by_the_flows_beside_them(tmp_path):
+    (tmp_path / "calendars.yaml").write_text(CALENDARS, encoding="utf-8")
+    write_hours_flow(tmp_path / "care.yaml")
+    flow = load_flow(tmp_path / "care.yaml")
+    assert flow.calendars["bogota"].timezone == "America/Bogota"
+    registry = FlowRegistry(tmp_path)
+    assert registry.reload() == []
+    assert list(registry.flows) == ["care"]  # calendars.yaml is not a flow
+    assert registry.flows["care"].calendars["bogota"].week[5] == ()
+
+
+def test_a_calendar_change_revalidates_flows_and_a_broken_one_is_refused(tmp_path):
+    calendars = tmp_path / "calendars.yaml"
+    calendars.write_text(CALENDARS, encoding="utf-8")
+    write_hours_flow(tmp_path / "care.yaml")
+    registry = FlowRegistry(tmp_path)
+    registry.reload()
+    calendars.write_text(CALENDARS.replace("mon-fri", "mon-sat"), encoding="utf-8")
+    assert registry.reload() == []  # same flow file, same version: accepted
+    assert registry.flows["care"].calendars["bogota"].week[5] == ((420, 1140),)
+    calendars.write_text(CALENDARS.replace("America/Bogota", "Mars/Olympus"), encoding="utf-8")
+    [error] = registry.reload()
+    assert (error.fields["file"], error.fields["field"]) == (
+        str(calendars),
+        "calendars.bogota.timezone",
+    )
+    assert registry.calendars["bogota"].timezone == "America/Bogota"  # the previous one
+    calendars.write_text("calendars: {}\n", encoding="utf-8")
+    [error] = registry.reload()  # the flow names a calendar that is gone: it keeps running
+    assert (error.fields["node"], error.fields["field"]) == ("hours", "branches[0].if.open")
+    assert registry.for_dnis("care").calendars["bogota"].week[5] == ((420, 1140),)
+
+
+def test_a_flows_own_calendar_wins_over_a_shared_one(tmp_path):
+    (tmp_path / "calendars.yaml").write_text(CALENDARS, encoding="utf-8")
+    path = tmp_path / "care.yaml"
+    write_hours_flow(path)
+    own = '  bogota: {timezone: UTC, hours: {daily: "00:00-24:00"}}\n'
+    path.write_text(path.read_text() + "calendars:\n" + own, encoding="utf-8")
+    assert load_flow(path).calendars["bogota"].timezone == "UTC"

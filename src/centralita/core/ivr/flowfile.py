@@ -178,3 +178,24 @@ def _settings(parser: Context, data: Mapping[str, Any]) -> dict[str, Any]:
         "campaigns": lists["campaigns"],
         "variables": MappingProxyType(parser.variables),
     }
+
+
+def parse_calendars(data: object, source: str) -> dict[str, BusinessCalendar]:
+    """A shared calendars file (`calendars: {name: calendar}`), or `InvalidFlow`
+    naming the calendar and its field."""
+    parser = Context(source, None, {})
+    raw = (
+        data.get("calendars") if isinstance(data, Mapping) and set(data) == {"calendars"} else None
+    )
+    if not isinstance(raw, Mapping):
+        parser.fail("-", "calendars", "expected a mapping with only `calendars: {name: ...}`")
+        _raise(parser)
+    found: dict[str, BusinessCalendar] = {}
+    for name, item in raw.items():
+        try:
+            found[str(name)] = parse_calendar(item)
+        except CalendarError as exc:
+            parser.fail("-", f"calendars.{name}.{exc.field}", exc.why)
+    if parser.problems:
+        _raise(parser)
+    return found
