@@ -277,3 +277,17 @@ def test_prompts_are_synthesised_ahead_of_calls_once(tmp_path):
     assert len(list(cache.rglob("*.wav"))) == 15
     again = CliRunner().invoke(ivr.app, ["prompts", CARDS, "--cache", str(cache)])
     assert "(0 synthesised, 15 cached)" in again.stdout
+
+
+def test_check_validates_a_shared_calendars_file(tmp_path):
+    calendars = tmp_path / "calendars.yaml"
+    calendars.write_text(
+        'calendars:\n  bogota: {timezone: America/Bogota, hours: {mon-fri: "07:00-19:00"}}\n',
+        encoding="utf-8",
+    )
+    status, out, _ = check(str(calendars))
+    assert (status, out.strip()) == (0, f"ok: {calendars}: calendars bogota")
+    calendars.write_text("calendars:\n  bogota: {timezone: UTC, hours: {mon: 9-5}}\n", "utf-8")
+    status, _, err = check(str(calendars))
+    assert status == 2
+    assert f"{calendars}: flow: calendars.bogota.hours.mon: bad span '9-5'" in err

@@ -33,7 +33,7 @@ from centralita.core.ivr.flow import Flow
 from centralita.core.ivr.records import IvrEnded, IvrNodeVisited
 from centralita.core.ivr.session import Caller, IvrSession, Output
 from centralita.core.ivr.variables import unset_variables
-from centralita.ivr_files import load_flow
+from centralita.ivr_files import CALENDARS, load_calendars, load_flow
 
 app = typer.Typer(help="IVR flows: check them, try them in the terminal.", no_args_is_help=True)
 
@@ -58,6 +58,15 @@ def check(
     """Validate flow files; print every problem with its file, node and field."""
     failed = False
     for path in files:
+        if path.name == CALENDARS:
+            try:
+                calendars = load_calendars(path)
+            except InvalidFlow as error:
+                failed = True
+                typer.echo(f"error: {error.message}", err=True)
+            else:
+                typer.echo(f"ok: {path}: calendars {', '.join(calendars) or 'none'}")
+            continue
         try:
             flow = load_flow(path)
         except InvalidFlow as error:
