@@ -267,3 +267,13 @@ def test_a_loop_through_a_say_node_is_refused_as_it_may_not_wait():
     }
     data["nodes"]["say_it"] = {"type": "say", "value": "{missing}", "next": "check"}
     assert "loops without waiting" in problem(data).message
+
+
+def test_the_examples_use_every_node_type():
+    from centralita.core.ivr.nodefile import BUILDERS
+
+    used = set()
+    for path in EXAMPLES.glob("*.yaml"):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        used |= {node["type"] for node in data["nodes"].values()}
+    assert used == set(BUILDERS)

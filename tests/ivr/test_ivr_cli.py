@@ -187,8 +187,8 @@ def test_try_the_english_flow_with_verification_and_contact_fields(billing_servi
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert (
-        "Your balance is two hundred fifty dollars and seventy-five cents. Your minimum payment "
-        "of twenty-five dollars is due on December 15, 2026." in result.stdout
+        "[play] Your balance is two hundred fifty dollars and seventy-five cents. Your minimum "
+        "payment of twenty-five dollars is due on\n[say] December 15, 2026\n" in result.stdout
     )
     assert "[play] Thank you for calling. Goodbye." in result.stdout
     assert result.stdout.rstrip().endswith("-- outcome: self_served")
