@@ -2,7 +2,7 @@
 
 Presence (logged in, paused with a reason, logout pending) is what the agent asked for;
 legs are the interactions it holds (ringing, talking, on hold, in wrap-up). The state a
-wallboard shows is derived from both (`derive`).
+wallboard shows is derived from both (`RouterState._set_state`).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ WRAP = 3
 
 class Agent:
     __slots__ = (
+        "accepting",
         "capacity",
         "config",
         "counts",
@@ -66,6 +67,7 @@ class Agent:
         self.logged_in = False
         self.logout_pending = False
         self.pause: str | None = None
+        self.accepting = False  # logged in, not paused, not logging out
         self.pause_token = 0
         self.state = AgentState.LOGGED_OUT
         self.reason: str | None = None
@@ -83,31 +85,16 @@ class Agent:
         self.wrap_tokens: dict[str, int] = {}
         self.wrap_until: dict[str, float] = {}
 
+    def set_presence(self, logged_in: bool, pause: str | None, logout_pending: bool) -> None:
+        """The only way presence changes, so `accepting` stays in step with it."""
+        self.logged_in = logged_in
+        self.pause = pause
+        self.logout_pending = logout_pending
+        self.accepting = logged_in and pause is None and not logout_pending
+
     def ready_for(self, channel: str) -> bool:
         """Whether a new offer on `channel` may go to this agent now."""
-        return (
-            self.logged_in
-            and self.pause is None
-            and not self.logout_pending
-            and self.load.get(channel, 0) < self.capacity.get(channel, 0)
-        )
-
-    def derive(self) -> tuple[AgentState, str | None]:
-        """The displayed state and reason from presence and legs."""
-        counts = self.counts
-        if counts[RINGING]:
-            return AgentState.RESERVED, None
-        if counts[TALKING]:
-            return AgentState.TALKING, None
-        if counts[HOLD]:
-            return AgentState.ON_HOLD, None
-        if counts[WRAP]:
-            return AgentState.WRAP_UP, None
-        if not self.logged_in:
-            return AgentState.LOGGED_OUT, None
-        if self.pause is not None:
-            return AgentState.NOT_READY, self.pause
-        return AgentState.AVAILABLE, None
+        return self.accepting and self.load.get(channel, 0) < self.capacity.get(channel, 0)
 
     def add_leg(self, interaction_id: str, leg: int, channel: str) -> None:
         self.legs[interaction_id] = (leg, channel)

@@ -99,8 +99,8 @@ class InteractionHandlers(Flow):
         agent = self._offered_to(inter, e.agent_id, "offer_accepted")
         queue = inter.queue
         assert queue is not None
-        others = [a for a in inter.offers if a is not agent]
-        if others:
+        if len(inter.offers) > 1:
+            others = [a for a in inter.offers if a is not agent]
             self._cancel_offers(inter, others, now, out, "answered_elsewhere", serve=True)
         inter.offer_token += 1
         inter.visit += 1  # no more max-wait or relaxation
@@ -124,7 +124,7 @@ class InteractionHandlers(Flow):
         self, inter: Interaction, agent: Agent, cause: str, now: float, out: list[Output]
     ) -> None:
         """One agent's offer ended unanswered: that agent goes not ready ("missed")."""
-        agent.pause = MISSED
+        agent.set_presence(agent.logged_in, MISSED, agent.logout_pending)
         agent.invalidate()
         self._cancel_offers(inter, [agent], now, out, cause, serve=False)
         if not inter.offers:

@@ -202,7 +202,7 @@ class Matching(RouterState):
             out.append(OfferToAgent(iid, agent.id, queue.id, timeout))
             out.append(InteractionOffered(now, iid, agent.id, queue.id))
             self._set_state(agent, now, out, iid)
-            if advertise and agent.ready_for(channel):
+            if advertise and agent.load[channel] < agent.capacity[channel] and agent.accepting:
                 self._advertise(agent, channel)
         self.timers.set(now + timeout, RING, inter, inter.offer_token)
 

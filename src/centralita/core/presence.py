@@ -33,9 +33,7 @@ class AgentHandlers(InteractionHandlers):
             raise _wrong(agent, "agent_logged_in")
         if e.reason is not None:
             self.pause_reason(e.reason)
-        agent.logged_in = True
-        agent.logout_pending = False
-        agent.pause = e.reason
+        agent.set_presence(True, e.reason, False)
         for channel in agent.idle_since:
             agent.idle_since[channel] = now
         for queue in agent.queues:
@@ -47,7 +45,7 @@ class AgentHandlers(InteractionHandlers):
         agent = self.agent(e.agent_id)
         if not agent.logged_in or agent.logout_pending:
             raise _wrong(agent, "agent_logged_out")
-        agent.logout_pending = True
+        agent.set_presence(True, agent.pause, True)
         agent.invalidate()
         for queue in agent.queues:
             queue.logged_in -= 1
@@ -77,9 +75,7 @@ class AgentHandlers(InteractionHandlers):
 
     def _after_work(self, agent: Agent, now: float, out: list[Output]) -> None:
         if agent.logout_pending and not agent.legs:
-            agent.logout_pending = False
-            agent.logged_in = False
-            agent.pause = None
+            agent.set_presence(False, None, False)
             self._set_state(agent, now, out, None)
 
     def _evict(self, queue: Queue, now: float, out: list[Output]) -> None:
@@ -99,7 +95,7 @@ class AgentHandlers(InteractionHandlers):
         self.pause_reason(e.reason)
         if not agent.logged_in or agent.logout_pending:
             raise _wrong(agent, "agent_paused")
-        agent.pause = e.reason
+        agent.set_presence(agent.logged_in, e.reason, agent.logout_pending)
         agent.invalidate()
         self._set_state(agent, now, out, None)
 
@@ -109,7 +105,7 @@ class AgentHandlers(InteractionHandlers):
             raise _wrong(agent, "agent_readied")
         if agent.pause is None:
             return  # already ready: nothing changes, nothing to log
-        agent.pause = None
+        agent.set_presence(agent.logged_in, None, agent.logout_pending)
         for channel in agent.idle_since:
             if agent.load[channel] == 0:
                 agent.idle_since[channel] = now

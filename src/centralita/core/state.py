@@ -113,14 +113,22 @@ class RouterState:
         self, agent: Agent, now: float, out: list[Output], interaction_id: str | None
     ) -> None:
         """Emit `AgentStateChanged` if the derived state or reason changed."""
-        counts = agent.counts
+        counts = agent.counts  # inline Agent.derive: this runs several times per call
         reason = None
         if counts[0]:
             state = AgentState.RESERVED
         elif counts[1]:
             state = AgentState.TALKING
+        elif counts[2]:
+            state = AgentState.ON_HOLD
+        elif counts[3]:
+            state = AgentState.WRAP_UP
+        elif not agent.logged_in:
+            state = AgentState.LOGGED_OUT
+        elif agent.pause is not None:
+            state, reason = AgentState.NOT_READY, agent.pause
         else:
-            state, reason = agent.derive()
+            state = AgentState.AVAILABLE
         if state is agent.state and reason == agent.reason:
             return
         agent.state = state
