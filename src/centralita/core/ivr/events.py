@@ -2,11 +2,13 @@
 
 The adapter that executes the session's commands reports back with these: the caller
 pressed keys or spoke, a collection timed out, a prompt finished, an HTTP request
-completed or failed, the caller hung up.
+completed or failed, the caller hung up. `Tick` (the router's) only fires the session's
+own timers (`IvrSession.next_deadline()`), for drivers that leave timing to the core.
 """
 
 from __future__ import annotations
 
+from centralita.core.events import Tick
 from centralita.core.immutable import immutable
 
 
@@ -36,6 +38,12 @@ class PlaybackFinished:
 
 
 @immutable
+class PromptsPlayed:
+    """The current `Collect`'s prompts finished (or a key cut them short): the wait
+    for an answer starts. Only needed when the session keeps the timers (`Tick`)."""
+
+
+@immutable
 class HttpCompleted:
     """The `HttpRequest` got an answer (any status); `body` is its text."""
 
@@ -60,7 +68,9 @@ IvrEvent = (
     | SpeechRecognized
     | InputTimedOut
     | PlaybackFinished
+    | PromptsPlayed
     | HttpCompleted
     | HttpFailed
     | CallerHungUp
+    | Tick
 )

@@ -19,6 +19,7 @@ import re
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from centralita.core.events import Tick
 from centralita.core.immutable import immutable
 from centralita.core.ivr import commands as cmd
 from centralita.core.ivr import flow as f
@@ -32,6 +33,7 @@ from centralita.core.ivr.events import (
     InputTimedOut,
     IvrEvent,
     PlaybackFinished,
+    PromptsPlayed,
     SpeechRecognized,
 )
 from centralita.core.ivr.httpnode import http_request, http_result
@@ -126,12 +128,20 @@ class IvrSession:
         self.served = False
         self.node: f.Node | None = None
         self._waiting: str | None = None  # "playback", "input", "http"
+        self._deadline: float | None = None  # see next_deadline()
         self._after_playback: str | None = None  # node id, or "" to finish the terminal
         self._attempt = 0
 
     @property
     def finished(self) -> bool:
         return self.outcome is not None
+
+    def next_deadline(self) -> float | None:
+        """When a `Tick` would time out the current step, if the session keeps its own
+        timers: an `HttpRequest` times out `timeout` seconds after it was issued, a
+        `Collect` `timeout` seconds after `PromptsPlayed`. Adapters that report
+        `InputTimedOut` and `HttpFailed` themselves need not send `Tick` at all."""
+        return self._deadline
 
     # --- entry points -------------------------------------------------------------------
 
@@ -148,6 +158,15 @@ class IvrSession:
             return out
         at = _seconds(now)
         node = self.node
+        if isinstance(event, Tick):
+            if self._deadline is None or at < self._deadline:
+                return out
+            self._deadline = None  # the adapter did not answer in time: act as if it said so
+            event = InputTimedOut() if self._waiting == "input" else HttpFailed("timeout")
+        if isinstance(event, PromptsPlayed):
+            if self._waiting == "input" and isinstance(node, f.Menu | f.Collect):
+                self._deadline = at + node.timeout
+            return out
         if isinstance(event, CallerHungUp):
             if isinstance(node, f.Hangup):
                 outcome = node.outcome
@@ -200,6 +219,7 @@ class IvrSession:
     def _enter(self, node: f.Node, at: float, out: list[Output]) -> str | None:
         """Start `node`; the node to go on to at once if it has nothing to wait for."""
         self._attempt = 0
+        self._deadline = None
         if isinstance(node, f.Play):
             out.append(cmd.Play(self._prompt(node.prompt)))
             self._wait_playback(node.next)
@@ -220,6 +240,7 @@ class IvrSession:
         elif isinstance(node, f.Http):
             out.append(http_request(node, self.variables))
             self._waiting = "http"
+            self._deadline = at + node.timeout
         elif isinstance(node, f.TERMINALS):
             prompt = node.prompt
             if prompt is None:
@@ -264,6 +285,7 @@ class IvrSession:
     def _end(self, outcome: str, at: float, out: list[Output]) -> None:
         self.outcome = outcome
         self._waiting = None
+        self._deadline = None
         node = self.node.id if self.node else "-"
         out.append(
             IvrEnded(at, self.caller.call_id, self.flow.id, self.flow.version, outcome, node)
@@ -350,6 +372,7 @@ class IvrSession:
                 self._attributes({node.attribute: "no"}, out)
             self._goto(give_up, at, now, out)
             return False
+        self._deadline = None  # armed again by PromptsPlayed
         scold = node.no_input if timed_out else node.invalid
         prompts = (scold, node.prompt) if scold is not None else (node.prompt,)
         out.append(self._collect(node, prompts))
