@@ -49,11 +49,16 @@ def run_server(
     seed_demo(store)
     if prepare is not None:
         prepare(store)
-    settings = load_settings(
-        environ={"CENTRALITA_DATABASE_URL": url, "CENTRALITA_SECRET_KEY": "test-secret", **env}
-    )
-    app = create_app(settings, store)
+    try:
+        yield from serve(store, **env)
+    finally:
+        store.dispose()
 
+
+def serve(store: Store, **env: str) -> Iterator[LiveServer]:
+    """The app on `store`, served by uvicorn on a free port in a thread."""
+    settings = load_settings(environ={"CENTRALITA_SECRET_KEY": "test-secret", **env})
+    app = create_app(settings, store)
     port = free_port()
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio"
@@ -67,4 +72,3 @@ def run_server(
     finally:
         server.should_exit = True
         thread.join(timeout=10)
-        store.dispose()

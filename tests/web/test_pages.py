@@ -1,45 +1,59 @@
-"""The pages over HTTP (in-process client): sign-in, lockout, CSRF, roles, tenant
-isolation, and forms that refuse bad input with a message per field, storing nothing."""
+"""The pages over HTTP against the real server (one live center, one event loop, several
+users): sign-in, lockout, CSRF, roles, tenant isolation, the desk's and the supervisor's
+actions, and forms that refuse bad input with a message per field, storing nothing."""
 
 from __future__ import annotations
 
 import re
 
+import httpx
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from centralita.app.intake import new_interaction_id, resolve
 from centralita.clock import utcnow
-from centralita.config import load_settings
 from centralita.core.events import AgentLoggedIn, InteractionEnded, OfferAccepted
 from centralita.demo import DEMO_PASSWORD, seed_demo
 from centralita.i18n import CATALOG
 from centralita.schemas import ContactSpec, QueueSpec
 from centralita.store import actions
 from centralita.store.models import Campaign, Contact, Event, User, WrapUp
-from centralita.web.app import create_app
 from support import wait_for
+from web.live_server import LiveServer, serve
 
 
 @pytest.fixture
-def app(store):
+def server(store):
     seed_demo(store)
-    settings = load_settings(environ={"CENTRALITA_SECRET_KEY": "test-secret"})
-    return create_app(settings, store)
+    yield from serve(store)
+
+
+class App:
+    """What the tests used of the app: its live runner (on the server's loop)."""
+
+    def __init__(self, server: LiveServer) -> None:
+        self.runner = server.runner
+
+
+@pytest.fixture
+def app(server):
+    return App(server)
 
 
 def _csrf_of(page: str) -> str:
     return re.search(r'name="csrf-token" content="([^"]+)"', page)[1]
 
 
-def _csrf(client: TestClient) -> str:
+def _csrf(client: httpx.Client) -> str:
     return _csrf_of(client.get("/login").text)
 
 
-def _sign_in(app, username: str, password: str = DEMO_PASSWORD) -> TestClient:
-    client = TestClient(app)
-    client.__enter__()
+def _client(server: LiveServer) -> httpx.Client:
+    return httpx.Client(base_url=server.url, follow_redirects=True, timeout=10)
+
+
+def _sign_in(server: LiveServer, username: str, password: str = DEMO_PASSWORD) -> httpx.Client:
+    client = _client(server)
     token = _csrf(client)
     answer = client.post(
         "/login", data={"username": username, "password": password, "csrf_token": token}
@@ -53,16 +67,16 @@ def _sign_in(app, username: str, password: str = DEMO_PASSWORD) -> TestClient:
 
 
 @pytest.fixture
-def signed_in(app):
-    clients: list[TestClient] = []
+def signed_in(server):
+    clients: list[httpx.Client] = []
 
-    def sign_in(username: str) -> TestClient:
-        clients.append(_sign_in(app, username))
+    def sign_in(username: str) -> httpx.Client:
+        clients.append(_sign_in(server, username))
         return clients[-1]
 
     yield sign_in
     for client in clients:
-        client.__exit__(None, None, None)
+        client.close()
 
 
 def _user_id(store, username: str) -> int:
@@ -70,8 +84,8 @@ def _user_id(store, username: str) -> int:
         return session.scalars(select(User.id).where(User.username == username)).one()
 
 
-def test_wrong_password_is_refused_and_five_failures_lock_the_user_out(app, store):
-    with TestClient(app) as client:
+def test_wrong_password_is_refused_and_five_failures_lock_the_user_out(server, store):
+    with _client(server) as client:
         token = _csrf(client)
         for _ in range(5):
             wrong = client.post(
@@ -151,7 +165,7 @@ def test_a_client_viewer_cannot_open_another_clients_contact_or_queues(store, ap
 
 def _call_on_desk(app, store, agent: str) -> str:
     """Log `agent` in, make a Cobranzas call arrive, answer and end it (into wrap-up)."""
-    runner = app.state.runner
+    runner = app.runner
     routing = resolve(store, ani="+573001234502", dnis="6015550300")
     iid = new_interaction_id()
 
@@ -273,7 +287,7 @@ def test_every_text_exists_in_english_and_spanish():
 
 def test_a_supervisor_moves_a_waiting_call_to_another_queue(store, app, signed_in):
     supervisor = signed_in("supervisora")
-    runner = app.state.runner
+    runner = app.runner
     routing = resolve(store, ani="+573001234503", dnis="6015550100")
     iid = new_interaction_id()
 
@@ -312,7 +326,7 @@ def test_a_supervisor_moves_a_waiting_call_to_another_queue(store, app, signed_i
 def test_an_unknown_caller_becomes_a_contact_from_the_screen_pop(store, app, signed_in):
     felipe = signed_in("felipe")
     agent = str(_user_id(store, "felipe"))
-    runner = app.state.runner
+    runner = app.runner
     stranger = "+573159990000"
     routing = resolve(store, ani=stranger, dnis="6015550300")
     assert routing.contact_id is None
@@ -340,3 +354,52 @@ def test_an_unknown_caller_becomes_a_contact_from_the_screen_pop(store, app, sig
     assert resolve(store, ani=stranger, dnis="6015550300").contact_id is not None
     with store.read() as session:
         assert session.scalar(select(func.count()).select_from(Contact)) == 6
+
+
+def test_an_agent_holds_resumes_and_transfers_a_call_and_a_supervisor_logs_an_agent_out(
+    store, app, signed_in
+):
+    esteban, diana = signed_in("esteban"), signed_in("diana")
+    supervisor = signed_in("supervisora")
+    for agent in (esteban, diana):
+        assert agent.post("/desktop/station", data={"station": "1010"}).status_code == 200
+    routing = resolve(store, ani="+573001234504", dnis="6015550200")  # Soporte
+    iid = new_interaction_id()
+    runner = app.runner
+
+    def ring() -> None:
+        runner.arrive(
+            interaction_id=iid,
+            tenant_id=routing.tenant_id,
+            queue=routing.queue,
+            campaign_id=routing.campaign_id,
+            ani="+573001234504",
+            dnis="6015550200",
+        )
+
+    runner.call(ring).result(timeout=10)
+    first = esteban if esteban.get("/desktop/state").json()["interaction"] == iid else diana
+    other = diana if first is esteban else esteban
+    assert first.post("/desktop/accept").json()["state"] == "talking"
+    assert first.post("/desktop/hold").json()["state"] == "on_hold"
+    assert first.post("/desktop/resume").json()["state"] == "talking"
+    nowhere = first.post("/desktop/transfer", data={"queue": "", "agent": ""})
+    assert (nowhere.status_code, nowhere.json()["field"]) == (422, "queue")
+    other_id = other.get("/desktop/state").json()["id"]
+    moved = first.post("/desktop/transfer", data={"agent": other_id})
+    assert moved.status_code == 200
+    assert other.get("/desktop/state").json()["state"] == "reserved"
+    assert other.post("/desktop/accept").json()["interaction"] == iid
+
+    first_id = first.get("/desktop/state").json()["id"]
+    gone = supervisor.post(f"/wallboard/agents/{first_id}/logout")
+    assert gone.status_code == 200 and gone.json()["state"] in ("logged_out", "wrap_up")
+    wait_for(lambda: first.get("/desktop/state").json()["state"] == "logged_out", timeout=15)
+    with store.read() as session:
+        actors = session.scalars(
+            select(Event.actor).where(
+                Event.kind == "acd.agent_state_changed", Event.agent_id == int(first_id)
+            )
+        ).all()
+    supervisor_id = _user_id(store, "supervisora")
+    assert f"user:{supervisor_id}" in actors
