@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from support import wait_for
 from web.browser import call_arrives, sign_in
 
 pytestmark = pytest.mark.slow
@@ -62,6 +63,24 @@ def test_supervisor_sees_agent_states_and_queue_figures_move_within_a_second(
     expect(sales.locator("[data-k=sl]")).to_contain_text("100%", timeout=SECOND)
     screenshot(desk, "desktop-wrapup")
     screenshot(board, "wallboard-after-call")
+    _page_equals_a_fresh_load(board, server.url)
+
+
+def _page_equals_a_fresh_load(board, url: str) -> None:
+    """verify_action in the browser: the rows the page built from its first load and the
+    patches it received are exactly those of a fresh load."""
+
+    def held() -> dict:
+        return board.evaluate(
+            "() => { const d = Alpine.$data(document.querySelector('.board'));"
+            " return JSON.parse(JSON.stringify({queues: d.queues, agents: d.agents})); }"
+        )
+
+    def fresh() -> dict:
+        return board.request.get(url + "/wallboard/snapshot").json()
+
+    wait_for(lambda: held() == fresh(), timeout=5, what="the page to equal a fresh load")
+    assert held()["agents"] and held()["queues"]
 
 
 def _one_second_pause(store) -> None:
