@@ -150,3 +150,13 @@ def test_a_page_plus_the_rows_it_was_sent_equals_a_fresh_load(store, world):
     assert page.state["agents"][diana]["pending_wrapup"] == "c1"
     assert page.state["agents"][ana]["station"] is None  # logged out
     assert [a["kind"] for a in page.alerts] == ["pause_exceeded"]
+
+
+def test_after_a_restart_calls_the_log_left_open_are_not_shown_as_lines_in_use(store, world):
+    center, clock, tenant_id, _users, _page, _inbox = world
+    center.arrive(interaction_id="left-open", tenant_id=tenant_id, queue="Ventas")
+    sales = center.directory.queue_by_name[(tenant_id, "Ventas")]
+    assert LiveView(center).queue_row(sales)["lines"] == 1
+    restarted = LiveCenter.from_store(store, clock=clock)  # a new router: nothing is live
+    row = LiveView(restarted).queue_row(sales)
+    assert (row["lines"], row["waiting"], row["waiting_list"]) == (0, 0, [])

@@ -94,6 +94,10 @@ class LiveView:
                 self.pause_max[(r.tenant_id, r.code)] = r.max_seconds
         self.day = day_bounds(center.now(), self.timezone)
         self._replay_day()
+        # the router is the truth about what is live now (after a restart it starts
+        # empty: interactions the log left open are not on any line any more)
+        self.interaction_queue.clear()
+        self.in_queue.clear()
         for iid in center.router.interaction_ids():
             snap = center.router.interaction_snapshot(iid)
             if snap.queue_id is not None:
