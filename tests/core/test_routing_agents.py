@@ -240,3 +240,19 @@ def test_day_started_resets_todays_counters() -> None:
     r.handle(DayStarted(), 86400.0)
     snap = r.agent_snapshot("ana")
     assert (snap.handled_today, snap.talk_today) == (0, 0.0)
+
+
+def test_supervisor_forced_pause_and_logout_name_the_supervisor_in_the_log() -> None:
+    r = simple("ana", "bob")
+    out = r.handle(AgentPaused("ana", "training", by="sup-7"), 1.0)
+    assert [(c.state, c.reason, c.by) for c in of(AgentStateChanged, out)] == [
+        (AgentState.NOT_READY, "training", "sup-7")
+    ]
+    arrive(r, "c1", 2.0)
+    answer(r, "c1", 3.0)  # bob is talking
+    assert of(AgentStateChanged, r.handle(AgentLoggedOut("bob", by="sup-7"), 4.0)) == []
+    out = r.handle(InteractionEnded("c1"), 9.0)
+    assert [(c.agent_id, c.state, c.by) for c in of(AgentStateChanged, out)] == [
+        ("bob", AgentState.LOGGED_OUT, "sup-7")
+    ]
+    assert of(AgentStateChanged, r.handle(AgentPaused("ana", "break"), 10.0))[0].by is None

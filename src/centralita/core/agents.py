@@ -27,6 +27,7 @@ WRAP = 3
 class Agent:
     __slots__ = (
         "accepting",
+        "by",
         "capacity",
         "config",
         "counts",
@@ -68,6 +69,7 @@ class Agent:
         self.logout_pending = False
         self.pause: str | None = None
         self.accepting = False  # logged in, not paused, not logging out
+        self.by: str | None = None  # supervisor who forced the presence in effect
         self.pause_token = 0
         self.state = AgentState.LOGGED_OUT
         self.reason: str | None = None

@@ -125,6 +125,7 @@ class InteractionHandlers(Flow):
     ) -> None:
         """One agent's offer ended unanswered: that agent goes not ready ("missed")."""
         agent.set_presence(agent.logged_in, MISSED, agent.logout_pending)
+        agent.by = None
         agent.invalidate()
         self._cancel_offers(inter, [agent], now, out, cause, serve=False)
         if not inter.offers:

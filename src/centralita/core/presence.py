@@ -34,6 +34,7 @@ class AgentHandlers(InteractionHandlers):
         if e.reason is not None:
             self.pause_reason(e.reason)
         agent.set_presence(True, e.reason, False)
+        agent.by = None
         for channel in agent.idle_since:
             agent.idle_since[channel] = now
         for queue in agent.queues:
@@ -46,6 +47,7 @@ class AgentHandlers(InteractionHandlers):
         if not agent.logged_in or agent.logout_pending:
             raise _wrong(agent, "agent_logged_out")
         agent.set_presence(True, agent.pause, True)
+        agent.by = e.by
         agent.invalidate()
         for queue in agent.queues:
             queue.logged_in -= 1
@@ -96,6 +98,7 @@ class AgentHandlers(InteractionHandlers):
         if not agent.logged_in or agent.logout_pending:
             raise _wrong(agent, "agent_paused")
         agent.set_presence(agent.logged_in, e.reason, agent.logout_pending)
+        agent.by = e.by
         agent.invalidate()
         self._set_state(agent, now, out, None)
 
@@ -106,6 +109,7 @@ class AgentHandlers(InteractionHandlers):
         if agent.pause is None:
             return  # already ready: nothing changes, nothing to log
         agent.set_presence(agent.logged_in, None, agent.logout_pending)
+        agent.by = None
         for channel in agent.idle_since:
             if agent.load[channel] == 0:
                 agent.idle_since[channel] = now

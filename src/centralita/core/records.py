@@ -18,6 +18,7 @@ class AgentStateChanged:
     state: AgentState
     reason: str | None = None  # pause reason when not ready
     interaction_id: str | None = None  # the interaction that caused it, if any
+    by: str | None = None  # the supervisor who forced a pause or logout
 
 
 @immutable

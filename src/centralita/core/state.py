@@ -123,7 +123,7 @@ class RouterState:
             state = AgentState.ON_HOLD
         elif counts[3]:
             state = AgentState.WRAP_UP
-        elif not agent.logged_in:
+        elif not agent.logged_in or agent.logout_pending:  # leaving: no 'available' blip
             state = AgentState.LOGGED_OUT
         elif agent.pause is not None:
             state, reason = AgentState.NOT_READY, agent.pause
@@ -134,7 +134,8 @@ class RouterState:
         agent.state = state
         agent.reason = reason
         agent.since = now
-        out.append(AgentStateChanged(now, agent.id, state, reason, interaction_id))
+        by = agent.by if state is AgentState.NOT_READY or state is AgentState.LOGGED_OUT else None
+        out.append(AgentStateChanged(now, agent.id, state, reason, interaction_id, by))
         if state is AgentState.NOT_READY:
             agent.pause_token += 1
             limit = self.pause_reasons[reason].max_duration if reason else None
