@@ -83,13 +83,21 @@ def _page_equals_a_fresh_load(board, url: str) -> None:
     assert held()["agents"] and held()["queues"]
 
 
-def _one_second_pause(store) -> None:
+def _quick_limits(store) -> None:
+    """A pause reason with a 1 s maximum, and a queue whose service level is 1 s."""
     from sqlalchemy import select
 
     from centralita.clock import utcnow
-    from centralita.store.actions import do_create_pause_reason
+    from centralita.schemas import CampaignSpec, QueueSpec
+    from centralita.store.actions import (
+        do_create_campaign,
+        do_create_disposition,
+        do_create_pause_reason,
+        do_create_queue,
+    )
     from centralita.store.models import Tenant
 
+    kw = {"at": utcnow(), "actor": "test"}
     with store.transaction() as tx:
         tenant = tx.session.scalars(select(Tenant)).one()
         do_create_pause_reason(
@@ -99,23 +107,42 @@ def _one_second_pause(store) -> None:
             label_en="Blink",
             label_es="Parpadeo",
             max_seconds=1,
-            at=utcnow(),
-            actor="test",
+            **kw,
+        )
+        do_create_queue(
+            tx, tenant_id=tenant.id, spec=QueueSpec(name="Rápida", service_level_seconds=1), **kw
+        )
+        campaign = do_create_campaign(
+            tx,
+            tenant_id=tenant.id,
+            spec=CampaignSpec(
+                name="Rápida", direction="inbound", queue="Rápida", numbers=["6015550999"]
+            ),
+            **kw,
+        )
+        do_create_disposition(
+            tx,
+            tenant_id=tenant.id,
+            campaign_id=campaign.id,
+            code="done",
+            label_en="Done",
+            label_es="Hecho",
+            **kw,
         )
 
 
 @pytest.fixture
-def blink_server(tmp_path):
+def limits_server(tmp_path):
     from web.live_server import run_server
 
-    yield from run_server(tmp_path, prepare=_one_second_pause)
+    yield from run_server(tmp_path, prepare=_quick_limits)
 
 
-def test_a_pause_longer_than_its_maximum_raises_an_alert_on_the_wallboard(
-    blink_server, browser, screenshot
+def test_wallboard_alerts_a_pause_over_its_maximum_and_a_service_level_below_target(
+    limits_server, browser, screenshot
 ):
-    board = sign_in(browser, blink_server, "supervisora")
-    desk = sign_in(browser, blink_server, "diana")
+    board = sign_in(browser, limits_server, "supervisora")
+    desk = sign_in(browser, limits_server, "diana")
     desk.get_by_test_id("station-input").fill("1004")
     desk.get_by_test_id("log-in").click()
     expect(desk.get_by_test_id("state")).to_have_text("Available")
@@ -129,3 +156,16 @@ def test_a_pause_longer_than_its_maximum_raises_an_alert_on_the_wallboard(
     screenshot(board, "wallboard-alert")
     desk.get_by_test_id("ready").click()
     expect(alert).to_have_count(0, timeout=SECOND)
+
+    # a call answered after the queue's 1 s threshold: service level 0 %, below target
+    desk.get_by_test_id("pause").click()
+    expect(desk.get_by_test_id("state")).to_contain_text("Not ready")
+    call_arrives(limits_server, ani="+573001234509", dnis="6015550999")
+    quick = board.get_by_test_id("queue-Rápida")
+    expect(quick.locator("[data-k=waiting]")).to_have_text("1", timeout=SECOND)
+    expect(quick.locator("[data-k=longest]")).to_have_text("0:02", timeout=4000)
+    desk.get_by_test_id("ready").click()
+    desk.get_by_test_id("accept").click()
+    desk.get_by_test_id("end").click()
+    expect(quick.locator("[data-k=sl]")).to_contain_text("0%", timeout=SECOND)
+    expect(alert).to_have_text("Rápida: service level 0% is below its target 80%.", timeout=SECOND)
