@@ -17,6 +17,8 @@ SITE_PREFIX = "site:"
 
 def normalise(pairs: Iterable[tuple[str, int]]) -> Requirement:
     """Merge duplicates (keeping the highest level) and sort by skill name."""
+    if type(pairs) is tuple and (not pairs or (len(pairs) == 1 and type(pairs[0]) is tuple)):
+        return pairs  # the common case, already normal
     merged: dict[str, int] = {}
     for skill, level in pairs:
         if level > merged.get(skill, 0):
