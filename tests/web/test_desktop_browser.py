@@ -59,7 +59,8 @@ def test_agent_takes_an_offered_call_and_its_disposition_shows_in_the_contacts_h
     page.get_by_test_id("disposition").select_option("sale")
     page.get_by_test_id("notes").fill("Wants the home plan from next month")
     page.get_by_test_id("save-wrapup").click()
-    expect(page.get_by_test_id("saved")).to_be_visible()
+    expect(page.locator("#toast")).to_have_text("Wrap-up saved.")
+    expect(page.get_by_test_id("idle")).to_be_visible()
     assert _wrapups(server) == 1
 
     with server.store.read() as session:

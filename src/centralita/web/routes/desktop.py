@@ -7,6 +7,7 @@ rendered on the server from the agent's current interaction.
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -29,6 +30,7 @@ from centralita.core.events import (
     WrapUpEnded,
 )
 from centralita.errors import Invalid
+from centralita.i18n import t
 from centralita.schemas import ContactSpec
 from centralita.store.actions import (
     do_create_contact,
@@ -250,7 +252,16 @@ async def wrapup(request: Request, who: Agent) -> Response:
     if row["state"] == "wrap_up" and row["interaction"] == interaction:
         runner.handle(WrapUpEnded(who.agent_id, interaction), actor=who.actor)
     runner.flush()
-    return render(request, "desktop_idle.html", who, agent=_row(request, who), saved=True)
+    # the page's live update may redraw the work area at once: say it in a toast too
+    saved = json.dumps({"toast": t("wrapup_saved", who.lang)})
+    return render(
+        request,
+        "desktop_idle.html",
+        who,
+        headers={"HX-Trigger": saved},
+        agent=_row(request, who),
+        saved=True,
+    )
 
 
 @router.post("/desktop/contact", dependencies=[Csrf])

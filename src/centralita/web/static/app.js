@@ -54,6 +54,9 @@ function fmtDuration(seconds) {
   return h ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
 }
 
+// A server response may ask for a toast: `HX-Trigger: {"toast": "text"}`.
+document.addEventListener("toast", (e) => toast(e.detail.value));
+
 document.addEventListener("htmx:responseError", (e) => {
   let text = e.detail.xhr.statusText;
   try { text = JSON.parse(e.detail.xhr.responseText).message || text; } catch (err) { /* html */ }
