@@ -24,7 +24,7 @@ import random
 import statistics
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -234,7 +234,3 @@ def run_wallboard(
         cpu_ms_per_interaction=round(cpu / max(1, arrived) * 1000, 2),
         capacity_per_core=round(arrived / cpu, 1) if cpu else 0.0,
     )
-
-
-def main() -> None:
-    print(json.dumps(asdict(run_wallboard()), indent=2))
