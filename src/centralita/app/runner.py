@@ -3,8 +3,9 @@
 `Runner` owns the `LiveCenter` on the event loop it was started on. Every event goes
 through `handle` (or `arrive`) on that loop, so the router sees one event at a time. After
 each call it arms one timer for the router's `next_deadline()` and sends `Tick()` when it
-fires. Committed events (from the store's after-commit hook) are batched for a few
-milliseconds, applied to the `LiveView`, and the changed rows are pushed to each page
+fires. The events of one turn of the loop are journaled in one transaction (group
+commit, `LiveCenter.batch`). Committed events (from the store's after-commit hook) are
+batched for a few milliseconds, applied to the `LiveView`, and the changed rows are pushed to each page
 subscribed to them (WebSocket handlers read their `Subscription.inbox`).
 """
 
@@ -31,7 +32,8 @@ T = TypeVar("T")
 
 @dataclass(eq=False)
 class Subscription:
-    """A page's interest: these queues and agents (None: all of `tenants`)."""
+    """A page's interest: these queues and agents (`all_agents`: every agent of `tenants`,
+    those who log in later included)."""
 
     queues: set[str]
     agents: set[str]
