@@ -160,3 +160,40 @@ def test_after_a_restart_calls_the_log_left_open_are_not_shown_as_lines_in_use(s
     restarted = LiveCenter.from_store(store, clock=clock)  # a new router: nothing is live
     row = LiveView(restarted).queue_row(sales)
     assert (row["lines"], row["waiting"], row["waiting_list"]) == (0, 0, [])
+
+
+def test_unsaved_wrap_ups_wait_their_turn_oldest_first(store, world):
+    center, clock, tenant_id, users, page, inbox = world
+    ana = users["ana"]
+    routing = resolve(store, ani=None, dnis="6015550100")
+    center.handle(AgentLoggedIn(ana))
+    for call in ("first", "second"):
+        clock.now += 1
+        center.arrive(
+            interaction_id=call,
+            tenant_id=tenant_id,
+            queue=routing.queue,
+            campaign_id=routing.campaign_id,
+        )
+        center.handle(OfferAccepted(call, ana))
+        clock.now += 30
+        center.handle(InteractionEnded(call))
+        clock.now += 11
+        center.handle(Tick())  # the queue's wrap-up time runs out; nothing was saved
+    page.receive(inbox[:])
+    inbox.clear()
+    assert page.state["agents"][ana]["pending_wrapup"] == "first"
+    with store.transaction() as tx:
+        do_submit_wrapup(
+            tx,
+            interaction_id="first",
+            agent_id=int(ana),
+            disposition_code="sale",
+            notes="",
+            data={"document": "1", "plan": "Hogar"},
+            at=to_datetime(clock.now),
+            actor="t",
+        )
+    page.receive(inbox[:])
+    assert page.state["agents"][ana]["pending_wrapup"] == "second"
+    assert page.state == LiveView(center).snapshot(page.queues, page.agents)

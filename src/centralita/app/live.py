@@ -68,7 +68,8 @@ class LiveView:
         self.agent_info: dict[str, dict[str, Any]] = {}
         self.pause_max: dict[tuple[int, str], int | None] = {}
         self.stations: dict[str, str] = {}
-        self.pending_wrapup: dict[str, str] = {}
+        # answered interactions each agent has not wrapped up yet, oldest first
+        self.pending_wrapup: dict[str, list[str]] = {}
         self.interaction_queue: dict[str, str] = {}
         self.in_queue: dict[str, set[str]] = {}  # queue → its live interactions
         self.day = (0.0, 0.0)
@@ -153,8 +154,9 @@ class LiveView:
             changes.agents.add(agent)
         elif kind == WRAPPED_KIND and event.agent_id is not None:
             agent = str(event.agent_id)
-            if self.pending_wrapup.get(agent) == event.interaction_id:
-                del self.pending_wrapup[agent]
+            pending = self.pending_wrapup.get(agent, [])
+            if event.interaction_id in pending:
+                pending.remove(event.interaction_id)
                 changes.agents.add(agent)
 
     def _track(self, record: Any, changes: Changes) -> None:
@@ -170,7 +172,7 @@ class LiveView:
             if isinstance(record, InteractionClosed):
                 self._place(iid, None)
                 if record.outcome is Outcome.ANSWERED and record.agent_id is not None:
-                    self.pending_wrapup[record.agent_id] = iid
+                    self.pending_wrapup.setdefault(record.agent_id, []).append(iid)
                     changes.agents.add(record.agent_id)
             elif queue is not None:
                 self._place(iid, queue)
@@ -270,7 +272,7 @@ class LiveView:
             "queue": self.queue_info[queue]["name"] if queue in self.queue_info else None,
             "handled_today": snap.handled_today,
             "station": self.stations.get(agent_id) if snap.state != AgentState.LOGGED_OUT else None,
-            "pending_wrapup": self.pending_wrapup.get(agent_id),
+            "pending_wrapup": next(iter(self.pending_wrapup.get(agent_id, ())), None),
         }
 
     def queues_of_tenants(self, tenant_ids: Iterable[int]) -> list[str]:

@@ -5,8 +5,8 @@ through `handle` (or `arrive`) on that loop, so the router sees one event at a t
 each call it arms one timer for the router's `next_deadline()` and sends `Tick()` when it
 fires. The events of one turn of the loop are journaled in one transaction (group
 commit, `LiveCenter.batch`). Committed events (from the store's after-commit hook) are
-batched for a few milliseconds, applied to the `LiveView`, and the changed rows are pushed to each page
-subscribed to them (WebSocket handlers read their `Subscription.inbox`).
+batched for a few milliseconds, applied to the `LiveView`, and the changed rows are
+pushed to each page subscribed to them (WebSocket handlers read `Subscription.inbox`).
 """
 
 from __future__ import annotations
