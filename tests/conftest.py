@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -30,8 +30,7 @@ class Postgres:
         self.engine = create_engine(
             self.admin_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
         )
-        self.template: str | None = None
-        self.demo_template: str | None = None
+        self.templates: dict[str, str] = {}
 
     def reachable(self) -> bool:
         try:
@@ -51,6 +50,14 @@ class Postgres:
             conn.execute(text(f"CREATE DATABASE {name}{clause}"))
         return name
 
+    def clone(self, key: str, prepare: Callable[[str], None]) -> str:
+        """A new database copied from the template `key`, made once with `prepare(url)`."""
+        if key not in self.templates:
+            template = self.create()
+            prepare(self.url(template))
+            self.templates[key] = template
+        return self.create(template=self.templates[key])
+
     def drop(self, name: str) -> None:
         with self.engine.connect() as conn:
             conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
@@ -60,9 +67,8 @@ class Postgres:
 def postgres() -> Iterator[Postgres]:
     server = Postgres(POSTGRES_ADMIN_URL)
     yield server
-    for template in (server.template, server.demo_template):
-        if template:
-            server.drop(template)
+    for template in server.templates.values():
+        server.drop(template)
     server.engine.dispose()
 
 
@@ -107,11 +113,7 @@ def migrated_url(
         yield url
         return
     server = _pg(postgres)
-    if server.template is None:
-        template = server.create()
-        migrate.upgrade(server.url(template))
-        server.template = template
-    name = server.create(template=server.template)
+    name = server.clone("migrated", migrate.upgrade)
     yield server.url(name)
     server.drop(name)
 
@@ -123,17 +125,21 @@ def store(migrated_url: str) -> Iterator[Store]:
     the_store.dispose()
 
 
+def _with_demo(url: str) -> None:
+    """Migrate the database at `url` and seed the demo company into it."""
+    from centralita.demo import seed_demo
+
+    migrate.upgrade(url)
+    seeded = Store.from_url(url)
+    seed_demo(seeded)
+    seeded.dispose()
+
+
 @pytest.fixture(scope="session")
 def sqlite_demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite database at the newest schema with the demo company, made once."""
-    from centralita.demo import seed_demo
-
     path = tmp_path_factory.mktemp("demo-template") / "centralita.db"
-    url = f"sqlite:///{path}"
-    migrate.upgrade(url)
-    template = Store.from_url(url)
-    seed_demo(template)
-    template.dispose()
+    _with_demo(f"sqlite:///{path}")
     return path
 
 
@@ -141,22 +147,13 @@ def sqlite_demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def demo_url(request: pytest.FixtureRequest, tmp_path: Path, postgres: Postgres) -> Iterator[str]:
     """A database with the demo company on each backend, copied from a template seeded once
     per session (seeding hashes ten passwords with Argon2, which is slow on purpose)."""
-    from centralita.demo import seed_demo
-
     if request.param == "sqlite":
         path = tmp_path / "centralita.db"
         shutil.copyfile(request.getfixturevalue("sqlite_demo_file"), path)
         yield f"sqlite:///{path}"
         return
     server = _pg(postgres)
-    if server.demo_template is None:
-        template = server.create()
-        migrate.upgrade(server.url(template))
-        seeded = Store.from_url(server.url(template))
-        seed_demo(seeded)
-        seeded.dispose()
-        server.demo_template = template
-    name = server.create(template=server.demo_template)
+    name = server.clone("demo", _with_demo)
     yield server.url(name)
     server.drop(name)
 
