@@ -109,6 +109,23 @@ CATALOG: dict[str, tuple[str, str]] = {  # key: (english, spanish)
     "err.not_an_email": ("Enter an email address.", "Escriba un correo electrónico."),
     "err.not_a_phone": ("Enter a phone number.", "Escriba un número de teléfono."),
     "err.invalid": ("Invalid value.", "Valor no válido."),
+    "err.bad_field_name": (
+        "use lowercase letters, digits and _, starting with a letter (e.g. account_number).",
+        "use minúsculas, dígitos y _, empezando por una letra (p. ej. numero_cuenta).",
+    ),
+    "err.choices_needed": (
+        "a choice field needs its options, separated by commas.",
+        "un campo de opciones necesita sus opciones, separadas por comas.",
+    ),
+    "err.choices_not_allowed": (
+        "only a field of type choice has options.",
+        "solo un campo de tipo opción lleva opciones.",
+    ),
+    "err.names_repeat": (
+        "this field name is already used in another row.",
+        "este nombre de campo ya se usa en otra fila.",
+    ),
+    "form_row": ("Row {row}, {column}", "Fila {row}, {column}"),
     "queues": ("Queues", "Colas"),
     "agents": ("Agents", "Agentes"),
     "waiting": ("Waiting", "En espera"),

@@ -257,7 +257,25 @@ def test_an_administrator_edits_a_campaign_form_and_a_bad_one_changes_nothing(st
             "field-0-choices": "",
         },
     )
-    assert bad.status_code == 422 and "is a choice with no choices" in bad.text
+    assert bad.status_code == 422
+    assert "Fila 1, Opciones (separadas por coma): un campo de opciones necesita" in bad.text
+    twice = admin.post(
+        f"/admin/forms/{sales.id}",
+        data={
+            **{
+                f"field-{i}-{k}": v
+                for i in (0, 1)
+                for k, v in {
+                    "name": "same",
+                    "label_en": "S",
+                    "label_es": "S",
+                    "type": "text",
+                }.items()
+            },
+        },
+    )
+    assert twice.status_code == 422
+    assert "Fila 2, Nombre del campo: este nombre de campo ya se usa en otra fila." in twice.text
     with store.read() as session:
         assert session.get(Campaign, sales.id).form == before
     good = admin.post(

@@ -33,7 +33,10 @@ def test_administrator_edits_a_form_and_bad_input_is_explained(server, browser, 
     page.get_by_role("link", name="Soporte", exact=True).click()
     page.get_by_test_id("field-3-name").fill("Bad Name")
     page.get_by_test_id("save-form").click()
-    expect(page.get_by_test_id("form-error")).to_contain_text("form.3.name")
+    expect(page.get_by_test_id("form-error")).to_have_text(
+        "Row 4, Field name: use lowercase letters, digits and _, starting with a letter"
+        " (e.g. account_number)."
+    )
     screenshot(page, "form-editor-error")
     page.get_by_test_id("field-3-name").fill("contract")
     page.locator("input[name=field-3-label_en]").fill("Contract number")

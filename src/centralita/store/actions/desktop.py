@@ -176,6 +176,21 @@ def do_submit_wrapup(
 _FORM = TypeAdapter(list[FormField])
 
 
+def _reason(kind: str, message: str) -> str:
+    """A message code for what was wrong with a form field's definition."""
+    if kind == "string_pattern_mismatch":
+        return "bad_field_name"
+    if kind in ("missing", "string_too_short"):
+        return "required"
+    if "no choices" in message:
+        return "choices_needed"
+    if "has choices" in message:
+        return "choices_not_allowed"
+    if kind == "literal_error":
+        return "not_a_choice"
+    return "invalid"
+
+
 def do_set_campaign_form(
     tx: Tx,
     *,
@@ -193,10 +208,25 @@ def do_set_campaign_form(
         error = exc.errors()[0]
         where = ".".join(str(p) for p in error["loc"])
         message = str(error["msg"]).removeprefix("Value error, ")
-        raise Invalid(f"form.{where}: {message}", field=f"form.{where}") from None
+        row = error["loc"][0] if error["loc"] else 0
+        column = str(error["loc"][1]) if len(error["loc"]) > 1 else "choices"
+        raise Invalid(
+            f"form.{where}: {message}",
+            field=f"form.{where}",
+            row=row,
+            column=column,
+            reason=_reason(error["type"], message),
+        ) from None
     names = [f.name for f in fields]
     repeated = sorted({n for n in names if names.count(n) > 1})
-    require(not repeated, "form", f"field names repeat: {', '.join(repeated)}")
+    if repeated:
+        raise Invalid(
+            f"form: field names repeat: {', '.join(repeated)}",
+            field="form",
+            row=names.index(repeated[0], names.index(repeated[0]) + 1),
+            column="name",
+            reason="names_repeat",
+        )
     campaign.form = [f.model_dump() for f in fields]
     tx.session.flush()
     events.append(

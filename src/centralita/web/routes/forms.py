@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from centralita.clock import utcnow
 from centralita.errors import Invalid, NotFound
+from centralita.i18n import t
 from centralita.store.actions import do_set_campaign_form
 from centralita.store.models import Campaign
 from centralita.web.pages import render
@@ -77,6 +78,25 @@ def _fields(sent: dict[str, str]) -> list[dict[str, Any]]:
     return fields
 
 
+COLUMNS = {
+    "name": "field_name",
+    "label_en": "label_en",
+    "label_es": "label_es",
+    "type": "type",
+    "required": "required",
+    "choices": "choices",
+}
+
+
+def _explain(exc: Invalid, lang: str) -> str:
+    """Which row and column is wrong, and why, in the administrator's language."""
+    if "reason" not in exc.fields:
+        return exc.message
+    column = t(COLUMNS.get(str(exc.fields["column"]), "field_name"), lang)
+    where = t("form_row", lang, row=int(exc.fields["row"]) + 1, column=column)
+    return f"{where}: {t('err.' + str(exc.fields['reason']), lang)}"
+
+
 @router.post("/admin/forms/{campaign_id}", dependencies=[Csrf])
 async def save(request: Request, who: Admin, campaign_id: int) -> Response:
     campaign = _campaign(request, who, campaign_id)
@@ -101,7 +121,7 @@ async def save(request: Request, who: Admin, campaign_id: int) -> Response:
             campaign=campaign,
             fields=fields,
             types=TYPES,
-            error=exc.message,
+            error=_explain(exc, who.lang),
         )
     return render(
         request,
