@@ -1,7 +1,8 @@
 """A second SIP user agent for the audio tests, run as a subprocess (PJSIP allows one
 endpoint per process): it calls --target, plays a --tone to the callee, records what
-it hears to --record, hangs up after --hold seconds of established call, and exits 0
-if all of that happened. Prints each event on stdout for the test's failure message.
+it hears to --record, keys --digits (RFC 4733) once the call is up, hangs up after
+--hold seconds of established call, and exits 0 if all of that happened. Prints each
+event on stdout for the test's failure message.
 """
 
 from __future__ import annotations
@@ -42,8 +43,12 @@ async def main(args: argparse.Namespace) -> int:
             print("event", event, flush=True)
             if isinstance(event, CallAnswered) and event.call_id == call_id:
                 print("recording and playing", flush=True)
-                await engine.record(call_id, args.record)
+                if args.record:
+                    await engine.record(call_id, args.record)
                 await engine.play_tone(call_id, args.tone)
+                if args.digits:
+                    print("sending digits", args.digits, flush=True)
+                    await engine.send_digits(call_id, args.digits)
                 answered_at = time.monotonic()
             elif isinstance(event, CallEnded) and event.call_id == call_id:
                 print("call ended; stopping the engine", flush=True)
@@ -54,7 +59,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--target", required=True)
     parser.add_argument("--tone", type=int, required=True)
-    parser.add_argument("--record", required=True)
+    parser.add_argument("--record", default="")
+    parser.add_argument("--digits", default="")
     parser.add_argument("--hold", type=float, default=2.0)
     parser.add_argument("--timeout", type=float, default=15.0)
     logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(name)s: %(message)s")

@@ -11,16 +11,25 @@ from centralita.telephony.errors import (
     TelephonyError,
     TelephonyUnavailable,
 )
-from centralita.telephony.events import CallAnswered, CallArrived, CallEnded, TelephonyEvent
+from centralita.telephony.events import (
+    CallAnswered,
+    CallArrived,
+    CallEnded,
+    DigitReceived,
+    PlaybackFinished,
+    TelephonyEvent,
+)
 
 __all__ = [
     "CallAnswered",
     "CallArrived",
     "CallEnded",
+    "DigitReceived",
     "Engine",
     "EngineAlreadyRunning",
     "EngineConfig",
     "NoSuchCall",
+    "PlaybackFinished",
     "TelephonyError",
     "TelephonyEvent",
     "TelephonyUnavailable",

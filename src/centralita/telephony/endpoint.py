@@ -14,9 +14,17 @@ from typing import Any
 
 import pjsua2 as pj
 
+from centralita.telephony.dtmf import check_digits
 from centralita.telephony.errors import NoSuchCall, pj_errors
-from centralita.telephony.events import CallAnswered, CallArrived, CallEnded, TelephonyEvent
-from centralita.telephony.legs import Leg, guarded
+from centralita.telephony.events import (
+    CallAnswered,
+    CallArrived,
+    CallEnded,
+    DigitReceived,
+    PlaybackFinished,
+    TelephonyEvent,
+)
+from centralita.telephony.legs import Leg, Player, guarded
 from centralita.telephony.sipmsg import caller_and_dialled
 
 log = logging.getLogger(__name__)
@@ -160,7 +168,7 @@ class EndpointCore:
     # --- events ----------------------------------------------------------------------
     def _on_incoming(self, prm: Any) -> None:
         call_id = self._new_id()
-        leg = Leg(self._account, call_id, self._on_state, prm.callId)
+        leg = Leg(self._account, call_id, self._on_state, prm.callId, self._on_digit)
         self.legs[call_id] = leg
         self._every_leg.add(leg)
         try:
@@ -181,6 +189,10 @@ class EndpointCore:
             self._emit(
                 CallEnded(call_id=leg.call_id, status=info.lastStatusCode, reason=info.lastReason)
             )
+
+    def _on_digit(self, call_id: str, digit: str, method: str) -> None:
+        # May run on PJSIP's media thread: only emit (thread-safe), touch nothing else.
+        self._emit(DigitReceived(call_id=call_id, digit=digit, method=method))
 
     def _reap(self) -> None:
         if self._ended:
@@ -236,12 +248,19 @@ class EndpointCore:
     def play_file(self, call_id: str, path: str, loop: bool) -> None:
         leg = self._leg(call_id)
         with pj_errors("play-file", call_id=call_id, path=path):
-            player = pj.AudioMediaPlayer()
+            emit = self._emit
+            on_end = None if loop else (lambda: emit(PlaybackFinished(call_id=call_id)))
+            player = Player(on_end)
             player.createPlayer(path, 0 if loop else pj.PJMEDIA_FILE_NO_LOOP)
             leg.add_source(player)
 
     def stop_playback(self, call_id: str) -> None:
         self._leg(call_id).stop_sources()
+
+    def send_digits(self, call_id: str, digits: str) -> None:
+        leg = self._leg(call_id)
+        with pj_errors("send-digits", call_id=call_id, digits=digits):
+            leg.dialDtmf(check_digits(digits))
 
     def record(self, call_id: str, path: str) -> None:
         leg = self._leg(call_id)
@@ -252,7 +271,7 @@ class EndpointCore:
 
     def dial(self, uri: str) -> str:
         call_id = self._new_id()
-        leg = Leg(self._account, call_id, self._on_state)
+        leg = Leg(self._account, call_id, self._on_state, on_digit=self._on_digit)
         with pj_errors("dial", uri=uri):
             prm = pj.CallOpParam(True)
             leg.makeCall(uri, prm)

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from centralita.errors import CentralitaError
+from centralita.telephony.dtmf import check_digits
 from centralita.telephony.errors import EngineAlreadyRunning, TelephonyUnavailable
 from centralita.telephony.events import TelephonyEvent
 
@@ -153,11 +154,19 @@ class Engine:
         await self._submit(lambda: self._core.play_tone(call_id, freq_hz, volume))
 
     async def play_file(self, call_id: str, path: str | Path, *, loop: bool = False) -> None:
-        """Play a WAV file (16-bit PCM mono) to the caller."""
+        """Play a WAV file (16-bit PCM mono) to the caller; without `loop`, a
+        `PlaybackFinished` event follows when it ends (not after `stop_playback`)."""
         await self._submit(lambda: self._core.play_file(call_id, str(path), loop))
 
     async def stop_playback(self, call_id: str) -> None:
         await self._submit(lambda: self._core.stop_playback(call_id))
+
+    async def send_digits(self, call_id: str, digits: str) -> None:
+        """Send DTMF digits (0-9 * # A-D) to the peer as RFC 4733 telephone-events.
+
+        A ValueError names a bad digit before anything is sent."""
+        check_digits(digits)
+        await self._submit(lambda: self._core.send_digits(call_id, digits))
 
     async def record(self, call_id: str, path: str | Path) -> None:
         """Record what the caller sends to a WAV file until the leg ends."""

@@ -37,4 +37,22 @@ class CallEnded:
     reason: str
 
 
-TelephonyEvent = CallArrived | CallAnswered | CallEnded
+@dataclass(frozen=True, slots=True)
+class DigitReceived:
+    """The caller pressed a key: `digit` is one of 0-9 * # A-D; `method` how it came,
+    "rfc4733" (an RTP telephone-event) or "sip-info" (INFO, application/dtmf-relay or
+    application/dtmf)."""
+
+    call_id: str
+    digit: str
+    method: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlaybackFinished:
+    """A file played with `play_file(..., loop=False)` reached its end (once per play)."""
+
+    call_id: str
+
+
+TelephonyEvent = CallArrived | CallAnswered | CallEnded | DigitReceived | PlaybackFinished

@@ -13,7 +13,9 @@ from typing import Any
 
 import pjsua2 as pj
 
+from centralita.telephony.dtmf import RFC4733, SIP_INFO, answer_info, digit_of_info
 from centralita.telephony.errors import pj_errors
+from centralita.telephony.sipmsg import parse_request
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +34,30 @@ def guarded(method: Callable[..., None]) -> Callable[..., None]:
     return wrapper
 
 
+class Player(pj.AudioMediaPlayer):  # type: ignore[misc]
+    """A WAV player that calls `on_end()` once when a non-looping file ends.
+
+    PJSIP calls `onEof2` on its media clock thread, so `on_end` must only hand the news
+    to another thread (the engine's `_emit` does) and never touch PJSIP objects.
+    """
+
+    def __init__(self, on_end: Callable[[], None] | None) -> None:
+        super().__init__()
+        self._on_end = on_end
+
+    @guarded
+    def onEof2(self) -> None:
+        on_end, self._on_end = self._on_end, None
+        if on_end is not None:
+            on_end()
+
+
+_DTMF_METHODS = {pj.PJSUA_DTMF_METHOD_RFC2833: RFC4733, pj.PJSUA_DTMF_METHOD_SIP_INFO: SIP_INFO}
+
+
 class Leg(pj.Call):  # type: ignore[misc]
-    """A call leg. `on_state(leg, info)` and `on_media(leg)` are the engine's hooks."""
+    """A call leg. `on_state(leg, info)` and `on_digit(call_id, digit, method)` are the
+    engine's hooks; `on_digit` may run on PJSIP's media thread (RFC 4733 events)."""
 
     def __init__(
         self,
@@ -41,10 +65,12 @@ class Leg(pj.Call):  # type: ignore[misc]
         call_id: str,
         on_state: Callable[[Leg, Any], None],
         pj_call_id: int = pj.PJSUA_INVALID_ID,
+        on_digit: Callable[[str, str, str], None] | None = None,
     ) -> None:
         super().__init__(account, pj_call_id)
         self.call_id = call_id
         self._on_state = on_state
+        self._on_digit = on_digit
         #: Media sources played to the caller (ToneGenerator, AudioMediaPlayer).
         self.sources: list[Any] = []
         #: Sinks recording what the caller says (AudioMediaRecorder).
@@ -57,6 +83,40 @@ class Leg(pj.Call):  # type: ignore[misc]
         if info.state == pj.PJSIP_INV_STATE_DISCONNECTED:
             self.ended = True
         self._on_state(self, info)
+
+    @guarded
+    def onDtmfDigit(self, prm: Any) -> None:
+        if self._on_digit is not None:
+            self._on_digit(self.call_id, prm.digit.upper(), _DTMF_METHODS.get(prm.method, ""))
+
+    @guarded
+    def onCallTsxState(self, prm: Any) -> None:
+        """An `application/dtmf` INFO: report its digit and answer it (PJSIP itself
+        reports and answers `application/dtmf-relay`, through `onDtmfDigit`)."""
+        event = prm.e
+        if event.type != pj.PJSIP_EVENT_TSX_STATE:
+            return
+        state = event.body.tsxState
+        tsx = state.tsx
+        if not (
+            state.type == pj.PJSIP_EVENT_RX_MSG
+            and tsx.role == pj.PJSIP_ROLE_UAS
+            and tsx.method == "INFO"
+            and tsx.state == pj.PJSIP_TSX_STATE_TRYING
+        ):
+            return
+        rdata = state.src.rdata
+        raw = rdata.wholeMsg
+        _method, _uri, headers = parse_request(raw)
+        content_type = (headers.get("content-type") or [""])[0]
+        if content_type.split(";", 1)[0].strip().lower() != "application/dtmf":
+            return
+        body = raw.split("\r\n\r\n", 1)[1] if "\r\n\r\n" in raw else ""
+        digit = digit_of_info(content_type, body)
+        if not answer_info(rdata, 200 if digit else 400):
+            log.warning("could not answer the DTMF INFO of call %s", self.call_id)
+        if digit and self._on_digit is not None:
+            self._on_digit(self.call_id, digit, SIP_INFO)
 
     @guarded
     def onCallMediaState(self, prm: Any) -> None:

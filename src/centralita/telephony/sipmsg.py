@@ -11,7 +11,15 @@ import re
 from urllib.parse import unquote
 
 # RFC 3261 compact header forms we may meet.
-_COMPACT = {"f": "from", "t": "to", "i": "call-id", "m": "contact", "v": "via"}
+_COMPACT = {
+    "f": "from",
+    "t": "to",
+    "i": "call-id",
+    "m": "contact",
+    "v": "via",
+    "c": "content-type",
+    "l": "content-length",
+}
 _TEL_VISUAL_SEPARATORS = re.compile(r"[-.()\s]")
 
 
