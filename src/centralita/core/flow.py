@@ -7,7 +7,7 @@ from centralita.core.commands import CancelOffer, OverflowTo, RejectInteraction
 from centralita.core.config import WhenFull, WhenNoAgents
 from centralita.core.interactions import OFFERED, WAITING, Interaction
 from centralita.core.matching import Matching
-from centralita.core.outcomes import Outcome
+from centralita.core.outcomes import ANSWERED, Outcome
 from centralita.core.queues import Queue
 from centralita.core.records import (
     InteractionClosed,
@@ -169,7 +169,7 @@ class Flow(Matching):
     ) -> None:
         """The one final record. Once answered, the outcome stays `answered`."""
         if inter.answered:
-            outcome = Outcome.ANSWERED
+            outcome = ANSWERED
         waited = (inter.connected_at if inter.answered else now) - inter.enqueued_at
         agent = inter.agents_seen[-1] if inter.agents_seen else None
         out.append(

@@ -26,7 +26,7 @@ from centralita.core.events import (
 )
 from centralita.core.flow import Flow
 from centralita.core.interactions import CONNECTED, HELD, OFFERED, STATE_NAMES, Interaction
-from centralita.core.outcomes import Outcome
+from centralita.core.outcomes import ANSWERED, Outcome
 from centralita.core.queues import Queue
 from centralita.core.records import (
     InteractionAnswered,
@@ -181,7 +181,7 @@ class InteractionHandlers(Flow):
 
     def _finish(self, inter: Interaction, now: float, out: list[Output]) -> None:
         agent = self._release_agent(inter, now)
-        self._close(inter, Outcome.ANSWERED, inter.queue, now, out)
+        self._close(inter, ANSWERED, inter.queue, now, out)
         self._set_state(agent, now, out, inter.id)
         self._after_leg(agent, inter.channel, now, out)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Final
 
 
 class Outcome(StrEnum):
@@ -30,3 +31,16 @@ class AgentState(StrEnum):
     ON_HOLD = "on_hold"
     WRAP_UP = "wrap_up"
     NOT_READY = "not_ready"
+
+
+# The members as plain module constants for the hot paths: on CPython 3.11 reading a
+# member through its class (`AgentState.RESERVED`) goes through a descriptor and costs
+# about 100 ns, a module global about 10 ns.
+ANSWERED: Final = Outcome.ANSWERED
+LOGGED_OUT: Final = AgentState.LOGGED_OUT
+AVAILABLE: Final = AgentState.AVAILABLE
+RESERVED: Final = AgentState.RESERVED
+TALKING_STATE: Final = AgentState.TALKING
+ON_HOLD: Final = AgentState.ON_HOLD
+WRAP_UP_STATE: Final = AgentState.WRAP_UP
+NOT_READY: Final = AgentState.NOT_READY

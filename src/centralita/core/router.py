@@ -41,7 +41,7 @@ from centralita.core.events import (
     WrapUpExtended,
 )
 from centralita.core.interactions import OFFERED, WAITING, Interaction
-from centralita.core.outcomes import AgentState
+from centralita.core.outcomes import NOT_READY
 from centralita.core.presence import AgentHandlers
 from centralita.core.rules import Rule
 from centralita.core.snapshots import (
@@ -143,7 +143,7 @@ class Router(AgentHandlers):
                 and owner.id in self.interactions
             )
         if kind == PAUSE_LIMIT:
-            return bool(owner.pause_token == token and owner.state is AgentState.NOT_READY)
+            return bool(owner.pause_token == token and owner.state is NOT_READY)
         return bool(owner.wrap_tokens.get(extra) == token)
 
     def _fire_due(self, now: float, out: list[Output]) -> None:

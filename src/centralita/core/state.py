@@ -23,7 +23,15 @@ from centralita.core.errors import (
     NoSuchQueue,
 )
 from centralita.core.interactions import Interaction
-from centralita.core.outcomes import AgentState
+from centralita.core.outcomes import (
+    AVAILABLE,
+    LOGGED_OUT,
+    NOT_READY,
+    ON_HOLD,
+    RESERVED,
+    TALKING_STATE,
+    WRAP_UP_STATE,
+)
 from centralita.core.queues import Queue
 from centralita.core.records import AgentStateChanged, Record
 from centralita.core.rules import Rule
@@ -116,27 +124,27 @@ class RouterState:
         counts = agent.counts  # inline Agent.derive: this runs several times per call
         reason = None
         if counts[0]:
-            state = AgentState.RESERVED
+            state = RESERVED
         elif counts[1]:
-            state = AgentState.TALKING
+            state = TALKING_STATE
         elif counts[2]:
-            state = AgentState.ON_HOLD
+            state = ON_HOLD
         elif counts[3]:
-            state = AgentState.WRAP_UP
+            state = WRAP_UP_STATE
         elif not agent.logged_in or agent.logout_pending:  # leaving: no 'available' blip
-            state = AgentState.LOGGED_OUT
+            state = LOGGED_OUT
         elif agent.pause is not None:
-            state, reason = AgentState.NOT_READY, agent.pause
+            state, reason = NOT_READY, agent.pause
         else:
-            state = AgentState.AVAILABLE
+            state = AVAILABLE
         if state is agent.state and reason == agent.reason:
             return
         agent.state = state
         agent.reason = reason
         agent.since = now
-        by = agent.by if state is AgentState.NOT_READY or state is AgentState.LOGGED_OUT else None
+        by = agent.by if state is NOT_READY or state is LOGGED_OUT else None
         out.append(AgentStateChanged(now, agent.id, state, reason, interaction_id, by))
-        if state is AgentState.NOT_READY:
+        if state is NOT_READY:
             agent.pause_token += 1
             limit = self.pause_reasons[reason].max_duration if reason else None
             if limit is not None:

@@ -16,20 +16,28 @@ if TYPE_CHECKING:
     from centralita.core.agents import Agent
     from centralita.core.queues import Queue
 
+# module constants: a member read through its enum class costs ~100 ns on CPython 3.11
+_LONGEST_IDLE = Strategy.LONGEST_IDLE
+_RING_ALL = Strategy.RING_ALL
+_ROUND_ROBIN = Strategy.ROUND_ROBIN
+_FEWEST_INTERACTIONS = Strategy.FEWEST_INTERACTIONS
+_LEAST_TALK_TIME = Strategy.LEAST_TALK_TIME
+_LINEAR = Strategy.LINEAR
+
 
 def agent_key(queue: Queue, agent: Agent, channel: str, rng: Random) -> tuple[float, float]:
     """The queue's ordering key for `agent` on `channel` at this moment."""
     strategy = queue.config.strategy
-    if strategy is Strategy.LONGEST_IDLE or strategy is Strategy.RING_ALL:
+    if strategy is _LONGEST_IDLE or strategy is _RING_ALL:
         # least loaded first (multi-capacity channels), then idle the longest
         return float(agent.load[channel]), agent.idle_since[channel]
-    if strategy is Strategy.ROUND_ROBIN:
+    if strategy is _ROUND_ROBIN:
         # the member the queue offered to least recently, then in member order
         return float(agent.rr.get(queue.id, -1)), float(queue.member_index[agent.id])
-    if strategy is Strategy.FEWEST_INTERACTIONS:
+    if strategy is _FEWEST_INTERACTIONS:
         return float(agent.handled_today), agent.idle_since[channel]
-    if strategy is Strategy.LEAST_TALK_TIME:
+    if strategy is _LEAST_TALK_TIME:
         return agent.talk_today, agent.idle_since[channel]
-    if strategy is Strategy.LINEAR:
+    if strategy is _LINEAR:
         return float(queue.member_index[agent.id]), 0.0
     return rng.random(), 0.0  # RANDOM
