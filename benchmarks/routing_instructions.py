@@ -47,9 +47,7 @@ from centralita.perf.routing import (
 ARRIVE, ACCEPT, END, HANGUP = 0, 1, 2, 3
 
 
-def workload(
-    events: int, agents: int, queues: int, seed: int, check: bool
-) -> tuple[int, int, str]:
+def workload(events: int, agents: int, queues: int, seed: int, check: bool) -> tuple[int, int, str]:
     """Run the ramp-up then `events` handle calls; (events, offers, digest of outputs
     if `check`: hashing the outputs costs instructions of its own)."""
     rng = Random(seed)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from heapq import heappush
+
 from centralita.core.agents import HOLD, TALKING, WRAP, Agent
 from centralita.core.commands import ConnectToAgent
 from centralita.core.config import MAX_LEVEL, MAX_PRIORITY, MIN_PRIORITY, MISSED
@@ -183,7 +185,8 @@ class InteractionHandlers(Flow):
         agent = self._release_agent(inter, now)
         self._close(inter, ANSWERED, inter.queue, now, out)
         self._set_state(agent, now, out, inter.id)
-        self._after_leg(agent, inter.channel, now, out)
+        self._after_work(agent, now, out)
+        self._serve(agent, inter.channel, now, out)
 
     def _release_agent(self, inter: Interaction, now: float) -> Agent:
         """The connected agent leaves the conversation: into wrap-up or free."""
@@ -198,7 +201,9 @@ class InteractionHandlers(Flow):
             token = agent.wrap_tokens.get(inter.id, 0) + 1
             agent.wrap_tokens[inter.id] = token
             agent.wrap_until[inter.id] = now + wrap
-            self.timers.set(now + wrap, WRAP_UP, agent, token, inter.id)
+            timers = self.timers  # Timers.set inlined: one timer per answered call
+            timers.seq += 1
+            heappush(timers.heap, (now + wrap, timers.seq, WRAP_UP, agent, token, inter.id))
         else:
             agent.drop_leg(inter.id, now)
         return agent

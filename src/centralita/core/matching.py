@@ -123,7 +123,9 @@ class Matching(RouterState):
 
     def _serve(self, agent: Agent, channel: str, now: float, out: list[Output]) -> None:
         """Give a free agent the best interaction it may take, or advertise it."""
-        while agent.ready_for(channel):
+        load, capacity = agent.load, agent.capacity
+        # `agent.ready_for(channel)`, inlined
+        while agent.accepting and load.get(channel, 0) < capacity.get(channel, 0):
             inter = self._best_waiting(agent, channel)
             if inter is None:
                 self._advertise(agent, channel)
@@ -204,7 +206,9 @@ class Matching(RouterState):
             self._set_state(agent, now, out, iid)
             if advertise and agent.load[channel] < agent.capacity[channel] and agent.accepting:
                 self._advertise(agent, channel)
-        self.timers.set(now + timeout, RING, inter, inter.offer_token)
+        timers = self.timers  # Timers.set inlined: one timer per offer
+        timers.seq += 1
+        heappush(timers.heap, (now + timeout, timers.seq, RING, inter, inter.offer_token, None))
 
     def _end_wrap(self, agent: Agent, interaction_id: str, now: float) -> str:
         """Drop a wrap-up leg (its timer goes stale); returns the freed channel."""

@@ -53,7 +53,7 @@ from centralita.core.snapshots import (
     queue_snapshot,
 )
 from centralita.core.state import Output
-from centralita.core.timers import MAX_WAIT, PAUSE_LIMIT, PREFERRED, RELAX, RING, Entry
+from centralita.core.timers import MAX_WAIT, PREFERRED, RELAX, RING, WRAP_UP, Entry
 from centralita.errors import CentralitaError
 
 
@@ -123,7 +123,7 @@ class Router(AgentHandlers):
             entry = heap[0]
             if self._live(entry):
                 return entry[0]
-            self.timers.drop()
+            heappop(heap)  # stale
         return None
 
     # --- timers -----------------------------------------------------------------------
@@ -131,9 +131,11 @@ class Router(AgentHandlers):
     def _live(self, entry: Entry) -> bool:
         """Whether a timer entry still means something (its owner's token matches)."""
         _at, _seq, kind, owner, token, extra = entry
+        if kind == WRAP_UP:  # the most frequent kinds first
+            return bool(owner.wrap_tokens.get(extra) == token)
         if kind == RING:
             return bool(owner.offer_token == token and owner.state == OFFERED)
-        if kind in (MAX_WAIT, RELAX):
+        if kind in (RELAX, MAX_WAIT):
             return bool(owner.visit == token and owner.id in self.interactions)
         if kind == PREFERRED:
             return bool(
@@ -142,31 +144,35 @@ class Router(AgentHandlers):
                 and owner.state == WAITING
                 and owner.id in self.interactions
             )
-        if kind == PAUSE_LIMIT:
-            return bool(owner.pause_token == token and owner.state is NOT_READY)
-        return bool(owner.wrap_tokens.get(extra) == token)
+        return bool(owner.pause_token == token and owner.state is NOT_READY)  # PAUSE_LIMIT
 
     def _fire_due(self, now: float, out: list[Output]) -> None:
         heap = self.timers.heap
-        live = self._live
+        interactions = self.interactions
         while heap and heap[0][0] <= now:
             entry = heappop(heap)
-            if not live(entry):
-                continue
-            at, _seq, kind, owner, _token, extra = entry
-            self.now = at  # a timer's effects happen at its deadline
-            if kind == RING:
-                self._ring_timeout(owner, at, out)
-            elif kind == MAX_WAIT:
-                self._max_wait(owner, at, out)
+            at, _seq, kind, owner, token, extra = entry
+            # the liveness test of `_live`, inlined for the frequent kinds
+            if kind == WRAP_UP:
+                if owner.wrap_tokens.get(extra) == token:
+                    self.now = at  # a timer's effects happen at its deadline
+                    self._wrap_timeout(owner, extra, at, out)
+            elif kind == RING:
+                if owner.offer_token == token and owner.state == OFFERED:
+                    self.now = at
+                    self._ring_timeout(owner, at, out)
             elif kind == RELAX:
-                self._relax(owner, at, out)
-            elif kind == PREFERRED:
-                self._preferred_timeout(owner, at, out)
-            elif kind == PAUSE_LIMIT:
-                self._pause_limit(owner, extra, at, out)
-            else:
-                self._wrap_timeout(owner, extra, at, out)
+                if owner.visit == token and owner.id in interactions:
+                    self.now = at
+                    self._relax(owner, at, out)
+            elif self._live(entry):
+                self.now = at
+                if kind == MAX_WAIT:
+                    self._max_wait(owner, at, out)
+                elif kind == PREFERRED:
+                    self._preferred_timeout(owner, at, out)
+                else:
+                    self._pause_limit(owner, extra, at, out)
 
     def _max_wait(self, inter: Interaction, now: float, out: list[Output]) -> None:
         if inter.state == OFFERED:
