@@ -82,6 +82,7 @@ class EndpointCore:
             ep_cfg.medConfig.sndClockRate = cfg.clock_rate
             ep_cfg.medConfig.ecTailLen = 0
             ep_cfg.medConfig.noVad = True
+            ep_cfg.medConfig.quality = cfg.media_quality
             self._log_writer = _LogWriter()
             ep_cfg.logConfig.writer = self._log_writer
             ep_cfg.logConfig.level = cfg.log_level
