@@ -13,6 +13,8 @@ its own events), `calls_per_second` (answers per second from the first to the la
 `worker_cpu_share` (worker CPU time ÷ wall time of the load, from /proc/PID/stat;
 1.0 = one core), `worker_rss_mb` (peak resident set, VmHWM), `failed_calls` (sipp's
 FailedCall count) and `sip_retransmissions` (sipp's; above 0 means a reply came late).
+`rtp_at_first_hangup` sums the RTP counters of the calls still up when the first one
+ends: `both_ways` of them had received and sent packets.
 """
 
 from __future__ import annotations
@@ -166,6 +168,7 @@ def run(calls: int, rate: float, hold_seconds: float, *, clock_rate: int = 16000
         "failed_calls": stats.get("FailedCall(C)", calls),
         "successful_calls": stats.get("SuccessfulCall(C)", 0),
         "sip_retransmissions": stats.get("Retransmissions(C)", 0),
+        "rtp_at_first_hangup": counts.get("rtp", {}),
         "answered_by_worker": answers,
         "ended_in_worker": counts["ended"],
         "worker_errors": counts["errors"] + log.count("Traceback"),
@@ -313,11 +316,31 @@ async def _worker(work: Path, calls: int, clock_rate: int) -> dict[str, Any]:
                             counts["plateau_seconds"] = wall
                             counts["plateau_cpu_share"] = (time.process_time() - plateau[1]) / wall
                     up.discard(event.call_id)
+                    if "rtp" not in counts:  # the first hang-up: RTP of the calls still up
+                        counts["rtp"] = await _rtp_sample(engine, sorted(up))
                     counts["ended"] += 1
             except Exception as exc:  # a call that ended meanwhile; count, carry on
                 counts["errors"] += 1
                 print(f"{type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
     return counts
+
+
+async def _rtp_sample(engine: Any, call_ids: list[str]) -> dict[str, int]:
+    """RTP counters summed over `call_ids` (calls that end meanwhile are skipped)."""
+    from centralita.telephony import NoSuchCall
+
+    sample = {"calls": 0, "both_ways": 0, "rx_packets": 0, "tx_packets": 0, "rx_lost": 0}
+    for call_id in call_ids:
+        try:
+            stats = await engine.media_stats(call_id)
+        except NoSuchCall:
+            continue
+        sample["calls"] += 1
+        sample["both_ways"] += stats.rx_packets > 0 and stats.tx_packets > 0
+        sample["rx_packets"] += stats.rx_packets
+        sample["tx_packets"] += stats.tx_packets
+        sample["rx_lost"] += stats.rx_lost
+    return sample
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["worker"]:

@@ -4,7 +4,7 @@ Importing this package does not import pjsua2; `Engine.start()` does, and report
 missing binding as `TelephonyUnavailable`.
 """
 
-from centralita.telephony.engine import Engine, EngineConfig
+from centralita.telephony.engine import Engine, EngineConfig, MediaStats
 from centralita.telephony.errors import (
     EngineAlreadyRunning,
     NoSuchCall,
@@ -28,6 +28,7 @@ __all__ = [
     "Engine",
     "EngineAlreadyRunning",
     "EngineConfig",
+    "MediaStats",
     "NoSuchCall",
     "PlaybackFinished",
     "TelephonyError",

@@ -263,6 +263,16 @@ class EndpointCore:
         with pj_errors("send-digits", call_id=call_id, digits=digits):
             leg.dialDtmf(check_digits(digits))
 
+    def media_stats(self, call_id: str) -> tuple[int, int, int]:
+        """(RTP packets received, sent, lost) on the leg's audio stream; zeros if none."""
+        leg = self._leg(call_id)
+        with pj_errors("media-stats", call_id=call_id):
+            index = leg.audio_index()
+            if index is None:
+                return 0, 0, 0
+            rtcp = leg.getStreamStat(index).rtcp
+            return int(rtcp.rxStat.pkt), int(rtcp.txStat.pkt), int(rtcp.rxStat.loss)
+
     def record(self, call_id: str, path: str) -> None:
         leg = self._leg(call_id)
         with pj_errors("record", call_id=call_id, path=path):

@@ -66,6 +66,15 @@ class EngineConfig:
     user_agent: str = "Centralita"
 
 
+@dataclass(frozen=True, slots=True)
+class MediaStats:
+    """RTP counters of a call's audio stream since it started."""
+
+    rx_packets: int
+    tx_packets: int
+    rx_lost: int
+
+
 def _pj() -> Any:
     try:
         import pjsua2
@@ -180,6 +189,10 @@ class Engine:
     async def dial(self, uri: str) -> str:
         """Place a call to `uri`; returns the new leg's call_id."""
         return await self._submit(lambda: self._core.dial(uri))
+
+    async def media_stats(self, call_id: str) -> MediaStats:
+        rx, tx, lost = await self._submit(lambda: self._core.media_stats(call_id))
+        return MediaStats(rx_packets=rx, tx_packets=tx, rx_lost=lost)
 
     async def call_count(self) -> int:
         return await self._submit(lambda: len(self._core.legs))

@@ -122,16 +122,21 @@ class Leg(pj.Call):  # type: ignore[misc]
     def onCallMediaState(self, prm: Any) -> None:
         self.connect_media()
 
-    def audio(self) -> Any | None:
-        """The leg's active audio stream as a conference-bridge port, or None."""
+    def audio_index(self) -> int | None:
+        """Index of the leg's active audio stream, or None."""
         info = self.getInfo()
         for i, media in enumerate(info.media):
             if media.type == pj.PJMEDIA_TYPE_AUDIO and media.status in (
                 pj.PJSUA_CALL_MEDIA_ACTIVE,
                 pj.PJSUA_CALL_MEDIA_REMOTE_HOLD,
             ):
-                return self.getAudioMedia(i)
+                return i
         return None
+
+    def audio(self) -> Any | None:
+        """The leg's active audio stream as a conference-bridge port, or None."""
+        index = self.audio_index()
+        return None if index is None else self.getAudioMedia(index)
 
     def connect_media(self) -> None:
         """(Re)connect every source and sink to the current audio stream, if any.
