@@ -56,8 +56,15 @@ class Matching(RouterState):
         if not inter.step:
             pool = queue.pools.get((inter.channel, inter.skills))
             return pool if pool is not None else self._pool(queue, inter.channel, inter.skills)
-        cap = queue.config.relax[inter.step - 1].max_level
-        return self._pool(queue, inter.channel, relax(inter.skills, cap))
+        # relaxed: remembered per (channel, requirement as asked, step), since building
+        # the relaxed requirement costs more than the lookup (pools are never dropped)
+        key = (inter.channel, inter.skills, inter.step)
+        pool = queue.relaxed_pools.get(key)
+        if pool is None:
+            cap = queue.config.relax[inter.step - 1].max_level
+            pool = self._pool(queue, inter.channel, relax(inter.skills, cap))
+            queue.relaxed_pools[key] = pool
+        return pool
 
     def _push_agent(self, pool: Pool, agent: Agent, channel: str) -> None:
         k1, k2 = agent_key(pool.queue, agent, channel, self.rng)
@@ -69,9 +76,23 @@ class Matching(RouterState):
 
     def _advertise(self, agent: Agent, channel: str) -> None:
         """Put a free agent into every pool it qualifies for (under a fresh epoch)."""
-        agent.epoch[channel] += 1
-        for pool in self._pools_for(agent, channel):
-            self._push_agent(pool, agent, channel)
+        epoch = agent.epoch[channel] + 1
+        agent.epoch[channel] = epoch
+        if agent.pools_gen == self.pool_gen:
+            pools = agent.pools.get(channel, ())
+        else:
+            pools = self._pools_for(agent, channel)
+        # `_push_agent` inlined; the longest-idle key (the default strategy) is the
+        # same in every such queue
+        idle_key = (float(agent.load[channel]), agent.idle_since[channel])
+        for pool in pools:
+            queue = pool.queue
+            k1, k2 = idle_key if queue.longest_idle else agent_key(queue, agent, channel, self.rng)
+            self.uid += 1
+            heap = pool.agents
+            heappush(heap, (k1, k2, self.uid, agent, epoch))
+            if len(heap) > pool.agents_limit:
+                pool.compact_agents()
 
     # --- interaction side -------------------------------------------------------------
 

@@ -56,11 +56,13 @@ class Queue:
         "config",
         "id",
         "logged_in",
+        "longest_idle",
         "member_index",
         "members",
         "neg_weight",
         "pools",
         "priority_span",
+        "relaxed_pools",
         "ring_all",
         "round_robin",
         "rr_next",
@@ -74,12 +76,16 @@ class Queue:
         self.member_index = {agent_id: i for i, agent_id in enumerate(config.members)}
         self.logged_in = 0  # members logged in and not logging out
         self.pools: dict[tuple[str, Requirement], Pool] = {}
+        # (channel, requirement before relaxation, relaxation step) → its pool
+        self.relaxed_pools: dict[tuple[str, Requirement, int], Pool] = {}
         # interactions in this queue not yet answered (waiting or ringing), by id
         self.waiting: dict[str, Interaction] = {}
         self.rr_next = 0
         self.neg_weight = -config.weight
         self.ring_all = config.strategy is Strategy.RING_ALL
         self.round_robin = config.strategy is Strategy.ROUND_ROBIN
+        # the key is the agent's (load, idle since) on the channel (see `agent_key`)
+        self.longest_idle = self.ring_all or config.strategy is Strategy.LONGEST_IDLE
         # seconds of waiting one priority level is worth; without ageing a level
         # outweighs any wait (1e9 s ≈ 32 years)
         self.priority_span = config.ageing_seconds or 1e9
