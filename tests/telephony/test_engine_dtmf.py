@@ -24,6 +24,7 @@ from centralita.telephony import (
     EngineConfig,
     PlaybackFinished,
 )
+from support import require
 from telephony.tel_helpers import (
     HERE,
     SIPP_DIR,
@@ -43,8 +44,10 @@ def test_digits_by_rfc4733_and_sip_info_arrive_in_order_with_their_method(
     pjsua2: ModuleType, sipp: str, tmp_path: Path
 ) -> None:
     pcaps = [DEBIAN_PCAPS / f"dtmf_2833_{d}.pcap" for d in "123"]
-    if not all(p.exists() for p in pcaps):
-        pytest.skip(f"sipp's captured RFC 4733 events are not in {DEBIAN_PCAPS}")
+    require(
+        all(p.exists() for p in pcaps),
+        f"sipp's captured RFC 4733 events are not in {DEBIAN_PCAPS} (Debian's sip-tester)",
+    )
     errors = tmp_path / "sipp-errors.log"
 
     async def scenario() -> list[Any]:

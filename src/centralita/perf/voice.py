@@ -33,6 +33,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+#: One worker's limit: the pjsua2 build allows 512 calls (scripts/pjsua2/config_site.h).
+MAX_CALLS = 500
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 SCENARIO = """<?xml version="1.0" encoding="ISO-8859-1" ?>
@@ -107,8 +109,8 @@ def run(calls: int, rate: float, hold_seconds: float, *, clock_rate: int = 16000
 
     `clock_rate` is the engine's conference-bridge rate (`EngineConfig.clock_rate`):
     16000 (the default, room for G.722) resamples every G.711 call; 8000 does not."""
-    if calls < 1 or rate <= 0 or hold_seconds <= 0:
-        raise ValueError("calls must be ≥ 1, rate and hold_seconds > 0")
+    if not 1 <= calls <= MAX_CALLS or rate <= 0 or hold_seconds <= 0:
+        raise ValueError(f"calls must be 1-{MAX_CALLS}, rate and hold_seconds above 0")
     sipp = shutil.which("sipp")
     if sipp is None:
         raise RuntimeError("sipp is not installed (Debian package sip-tester)")
@@ -283,9 +285,7 @@ async def _worker(work: Path, calls: int, clock_rate: int) -> dict[str, Any]:
     plateau: tuple[float, float] | None = None
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-    async with Engine(
-        EngineConfig(port=0, max_calls=min(calls + 10, 500), clock_rate=clock_rate)
-    ) as engine:
+    async with Engine(EngineConfig(port=0, max_calls=MAX_CALLS, clock_rate=clock_rate)) as engine:
         _write_json(work / "port.json", {"port": engine.port})
         up: set[str] = set()
         waiting_stop = asyncio.ensure_future(stop.wait())
