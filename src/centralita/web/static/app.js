@@ -63,6 +63,92 @@ document.addEventListener("htmx:responseError", (e) => {
   toast(text);
 });
 
+// The wallboard's agents table, kept by hand: with hundreds of agents and tens of changes
+// a second, updating the few changed rows' cells is far cheaper than re-rendering a list.
+function agentTable(tbody, labels, onAction) {
+  const rows = new Map();
+  const actions = document.getElementById("agent-actions");
+  const byName = (a, b) => a.name.localeCompare(b.name);
+  tbody.addEventListener("click", (e) => {
+    const button = e.target.closest("[data-act]");
+    if (!button) return;
+    const tr = button.closest("tr");
+    const reason = tr.querySelector("[data-role=reason]");
+    onAction(tr.dataset.agent, button.dataset.act, reason ? reason.value : null);
+  });
+  function make(a) {
+    const tr = document.createElement("tr");
+    tr.dataset.agent = a.id;
+    tr.setAttribute("data-testid", "agent-" + a.id);
+    const cells = { name: document.createElement("th") };
+    tr.append(cells.name);
+    for (const k of ["state", "reason", "time", "interaction", "handled", "station"]) {
+      const td = document.createElement("td");
+      td.dataset.k = k;
+      if (k === "time" || k === "handled") td.className = "num";
+      tr.append(td);
+      cells[k] = td;
+    }
+    cells.pill = document.createElement("span");
+    cells.state.append(cells.pill);
+    if (actions) {
+      const td = document.createElement("td");
+      td.className = "actions";
+      const box = actions.content.firstElementChild.cloneNode(true);
+      box.querySelector("[data-role=reason]").setAttribute("data-testid", "force-reason-" + a.id);
+      box.querySelector("[data-act=pause]").setAttribute("data-testid", "force-pause-" + a.id);
+      box.querySelector("[data-act=logout]").setAttribute("data-testid", "force-logout-" + a.id);
+      td.append(box);
+      tr.append(td);
+      cells.actions = box;
+    }
+    return { tr, cells, row: null };
+  }
+  function fill(entry, a) {
+    const c = entry.cells;
+    entry.row = a;
+    c.name.textContent = a.name;
+    c.pill.className = "state-pill small s-" + a.state;
+    c.pill.textContent = labels.state[a.state] || a.state;
+    c.reason.textContent = a.reason ? (labels.reasons[a.reason] || a.reason) : "";
+    c.interaction.textContent = (a.queue || "") + (a.interaction ? " " + a.interaction.slice(0, 8) : "");
+    c.handled.textContent = a.handled_today;
+    c.station.textContent = a.station || "";
+    if (c.actions) c.actions.hidden = a.state === "logged_out";
+  }
+  function clock(entry, now) {
+    const a = entry.row;
+    entry.cells.time.textContent = a.state === "logged_out" ? "—" : fmtDuration(now - a.since);
+    const over = a.state === "not_ready" && a.pause_max && now - a.since > a.pause_max;
+    entry.tr.classList.toggle("low", Boolean(over));
+  }
+  return {
+    render(agents, now) {
+      rows.clear();
+      const trs = [];
+      for (const a of Object.values(agents).sort(byName)) {
+        const entry = make(a);
+        fill(entry, a);
+        clock(entry, now);
+        rows.set(a.id, entry);
+        trs.push(entry.tr);
+      }
+      tbody.replaceChildren(...trs);
+    },
+    update(changed, agents, now) {
+      for (const [id, a] of Object.entries(changed)) {
+        const entry = rows.get(id);
+        if (!entry) return this.render(agents, now); // someone new: redo the order
+        fill(entry, a);
+        clock(entry, now);
+      }
+    },
+    tick(now) {
+      for (const entry of rows.values()) clock(entry, now);
+    },
+  };
+}
+
 document.addEventListener("alpine:init", () => {
   // The agent desktop: the agent's row (state, since, interaction...), live.
   Alpine.data("desk", (agent, stateLabels, reasonLabels) => ({
@@ -101,6 +187,12 @@ document.addEventListener("alpine:init", () => {
   // The wallboard: queue and agent rows from a snapshot, merged with live patches.
   Alpine.data("wallboard", (snapshot, labels) => {
    let chart = null; // outside Alpine's reactive proxy: Chart.js keeps its own state
+   let table = null; // the agents table (see agentTable)
+   // Patches arriving together are merged and drawn at most every DRAW_MS, so a busy
+   // center (hundreds of agents, tens of patches a second) costs a few redraws a second.
+   const DRAW_MS = 200;
+   let pending = null;
+   const latency = (window.centralitaLatency = []);
    return {
     queues: snapshot.queues,
     agents: snapshot.agents,
@@ -108,19 +200,50 @@ document.addEventListener("alpine:init", () => {
     now: Date.now() / 1000,
     connected: false,
     init() {
-      setInterval(() => { this.now = Date.now() / 1000; }, 1000);
+      const tbody = this.$refs.agentRows;
+      if (tbody) {
+        table = agentTable(tbody, labels, (id, act, reason) => this.act(
+          "/wallboard/agents/" + id + "/" + act, act === "pause" ? { reason } : {}));
+        table.render(this.agents, this.now);
+      }
+      setInterval(() => {
+        this.now = Date.now() / 1000;
+        if (table) table.tick(this.now);
+      }, 1000);
       liveSocket((msg) => this.receive(msg), (up) => { this.connected = up; });
       this.$nextTick(() => this.drawChart());
     },
     receive(msg) {
       if (msg.type === "snapshot") {
+        pending = null;
         this.queues = msg.queues;
         this.agents = msg.agents;
+        if (table) table.render(this.agents, Date.now() / 1000);
+        this.drawChart();
       } else if (msg.type === "patch") {
-        this.queues = Object.assign({}, this.queues, msg.queues);
-        this.agents = Object.assign({}, this.agents, msg.agents);
+        if (pending === null) {
+          pending = { queues: {}, agents: {}, since: msg.first_event_at };
+          setTimeout(() => this.draw(), DRAW_MS);
+        }
+        Object.assign(pending.queues, msg.queues);
+        Object.assign(pending.agents, msg.agents);
       }
+    },
+    draw() {
+      if (pending === null) return;
+      const batch = pending;
+      pending = null;
+      // replace only the changed rows: unchanged rows keep their identity, so Alpine
+      // leaves their table rows alone
+      for (const [id, row] of Object.entries(batch.queues)) this.queues[id] = row;
+      for (const [id, row] of Object.entries(batch.agents)) this.agents[id] = row;
+      if (table) table.update(batch.agents, this.agents, Date.now() / 1000);
       this.drawChart();
+      // event-to-screen of the oldest event drawn, once the DOM is updated
+      this.$nextTick(() => {
+        latency.push(Date.now() / 1000 - batch.since);
+        if (latency.length > 1000) latency.shift();
+      });
     },
     queueList() { return Object.values(this.queues).sort((a, b) => a.name.localeCompare(b.name)); },
     agentList() { return Object.values(this.agents).sort((a, b) => a.name.localeCompare(b.name)); },
