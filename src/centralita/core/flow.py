@@ -109,14 +109,17 @@ class Flow(Matching):
             out.append(CancelOffer(inter.id, agent.id))
             out.append(OfferCancelled(now, inter.id, agent.id, cause))
             self._set_state(agent, now, out, inter.id)
-            self._after_work(agent, now, out)
+            if agent.logout_pending:
+                self._after_work(agent, now, out)
             if serve:
                 self._serve_all(agent, now, out)
         if not inter.offers:
             inter.offer_token += 1
 
     def _after_work(self, agent: Agent, now: float, out: list[Output]) -> None:
-        """Hook after a leg ends: finishes a pending logout (defined by the agent flow)."""
+        """Hook after a leg ends: finishes a pending logout (defined by the agent flow).
+
+        Called only when `agent.logout_pending` (a call less on every other leg end)."""
 
     def _requeue(self, inter: Interaction, now: float, out: list[Output]) -> None:
         """An offer failed: back to the original place (same rank and seq) or overflow."""

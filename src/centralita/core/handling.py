@@ -185,7 +185,8 @@ class InteractionHandlers(Flow):
         agent = self._release_agent(inter, now)
         self._close(inter, ANSWERED, inter.queue, now, out)
         self._set_state(agent, now, out, inter.id)
-        self._after_work(agent, now, out)
+        if agent.logout_pending:
+            self._after_work(agent, now, out)
         self._serve(agent, inter.channel, now, out)
 
     def _release_agent(self, inter: Interaction, now: float) -> Agent:
@@ -209,7 +210,8 @@ class InteractionHandlers(Flow):
         return agent
 
     def _after_leg(self, agent: Agent, channel: str, now: float, out: list[Output]) -> None:
-        self._after_work(agent, now, out)
+        if agent.logout_pending:
+            self._after_work(agent, now, out)
         self._serve(agent, channel, now, out)
 
     def _hold(self, e: HoldStarted, now: float, out: list[Output]) -> None:

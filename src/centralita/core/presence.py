@@ -59,7 +59,8 @@ class AgentHandlers(InteractionHandlers):
                     self._requeue(inter, now, out)
             elif leg == WRAP:
                 self._end_wrap(agent, iid, now)
-        self._after_work(agent, now, out)
+        if agent.logout_pending:
+            self._after_work(agent, now, out)
         self._set_state(agent, now, out, None)
         self._release_targeted(agent, now, out)
         for queue in agent.queues:
@@ -127,7 +128,8 @@ class AgentHandlers(InteractionHandlers):
             raise _wrong(agent, "wrap_up_ended")
         channels = {self._end_wrap(agent, iid, now) for iid in wrapping}
         self._set_state(agent, now, out, wrapping[-1])
-        self._after_work(agent, now, out)
+        if agent.logout_pending:
+            self._after_work(agent, now, out)
         for channel in sorted(channels):
             self._serve(agent, channel, now, out)
 
@@ -136,7 +138,8 @@ class AgentHandlers(InteractionHandlers):
     ) -> None:
         channel = self._end_wrap(agent, interaction_id, now)
         self._set_state(agent, now, out, interaction_id)
-        self._after_work(agent, now, out)
+        if agent.logout_pending:
+            self._after_work(agent, now, out)
         self._serve(agent, channel, now, out)
 
     def _wrap_extended(self, e: WrapUpExtended, now: float, out: list[Output]) -> None:

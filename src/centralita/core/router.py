@@ -121,7 +121,10 @@ class Router(AgentHandlers):
         heap = self.timers.heap
         while heap:
             entry = heap[0]
-            if self._live(entry):
+            if entry[2] == WRAP_UP:  # `_live` inlined for the most frequent kind
+                if entry[3].wrap_tokens.get(entry[5]) == entry[4]:
+                    return entry[0]
+            elif self._live(entry):
                 return entry[0]
             heappop(heap)  # stale
         return None
