@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from centralita.cli.bench import app
-
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(90)]
+from centralita.perf.voice import ulaw_tone
+from telephony.tel_helpers import goertzel_share
 
 KEYS = {
     "concurrent_calls",
@@ -21,6 +21,8 @@ KEYS = {
 }
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(90)
 def test_bench_voice_places_20_calls_all_up_at_once_and_none_fail(
     pjsua2: ModuleType, sipp: str
 ) -> None:
@@ -39,3 +41,20 @@ def test_bench_voice_places_20_calls_all_up_at_once_and_none_fail(
     assert 0 < figures["worker_rss_mb"] < 1024, figures
     rtp = figures["rtp_at_first_hangup"]  # the calls still up had RTP in and out
     assert rtp["calls"] >= 10 and rtp["both_ways"] == rtp["calls"], figures
+
+
+def ulaw_decode(byte: int) -> int:
+    """G.711 µ-law to linear (ITU-T G.711), written apart from the encoder under test."""
+    byte = ~byte & 0xFF
+    sign, exponent, mantissa = byte & 0x80, (byte >> 4) & 0x07, byte & 0x0F
+    magnitude = (((mantissa << 3) + 0x84) << exponent) - 0x84
+    return -magnitude if sign else magnitude
+
+
+def test_the_stream_sipp_sends_is_a_clean_440_hz_tone_in_ulaw() -> None:
+    payload = ulaw_tone(440, seconds=0.5)
+    samples = [ulaw_decode(b) for b in payload]
+    assert len(samples) == 4000
+    assert goertzel_share(samples, 8000, 440) > 0.95
+    assert goertzel_share(samples, 8000, 1000) < 0.01
+    assert 7000 < max(samples) < 9000 and -9000 < min(samples) < -7000
