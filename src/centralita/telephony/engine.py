@@ -11,7 +11,9 @@ Only one engine can run per process (PJSIP's endpoint is a singleton).
     async with Engine(EngineConfig(port=0)) as engine:
         event = await engine.events.get()          # CallArrived(call_id, ani, dnis)
         await engine.answer(event.call_id)
-        await engine.play_tone(event.call_id, 1000)
+        await engine.play_file(event.call_id, "welcome.wav")   # then PlaybackFinished
+        await engine.send_digits(event.call_id, "1#")          # RFC 4733
+        # the caller's keys arrive as DigitReceived(call_id, digit, "rfc4733"|"sip-info")
 """
 
 from __future__ import annotations
