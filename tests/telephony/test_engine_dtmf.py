@@ -22,6 +22,7 @@ from centralita.telephony import (
     DigitReceived,
     Engine,
     EngineConfig,
+    NoSuchCall,
     PlaybackFinished,
 )
 from support import require
@@ -88,6 +89,8 @@ def test_send_digits_reach_the_other_engine_as_rfc4733_events_in_order(
         async with Engine(EngineConfig(port=0)) as engine:
             with pytest.raises(ValueError, match="digits must be"):
                 await engine.send_digits("c-any", "12x")
+            with pytest.raises(NoSuchCall):
+                await engine.send_digits("c-unknown", "1")
             seen: list[Any] = []
             args = ["--target", f"sip:4343@127.0.0.1:{engine.port}", "--tone", "1000"]
             args += ["--digits", "9*#0A", "--hold", "3"]
