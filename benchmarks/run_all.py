@@ -23,8 +23,9 @@ def main(names: list[str]) -> int:
     for script in scripts:
         print(f"== {script.stem}", flush=True)
         started = time.monotonic()
-        done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                              check=False)
+        done = subprocess.run(
+            [sys.executable, str(script)], capture_output=True, text=True, check=False
+        )
         if done.returncode != 0:
             failed += 1
             print(f"FAILED ({done.returncode}):\n{done.stderr.strip()}")
