@@ -187,7 +187,10 @@ class InteractionHandlers(Flow):
         self._set_state(agent, now, out, inter.id)
         if agent.logout_pending:
             self._after_work(agent, now, out)
-        self._serve(agent, inter.channel, now, out)
+        channel = inter.channel
+        # `_serve`'s own test, so that an agent now in wrap-up costs no call
+        if agent.accepting and agent.load[channel] < agent.capacity.get(channel, 0):
+            self._serve(agent, channel, now, out)
 
     def _release_agent(self, inter: Interaction, now: float) -> Agent:
         """The connected agent leaves the conversation: into wrap-up or free."""

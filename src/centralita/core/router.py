@@ -119,10 +119,21 @@ class Router(AgentHandlers):
     def next_deadline(self) -> float | None:
         """When the earliest live timer is due (None: no timer set)."""
         heap = self.timers.heap
+        interactions = self.interactions
         while heap:
             entry = heap[0]
-            if entry[2] == WRAP_UP:  # `_live` inlined for the most frequent kind
+            # `_live` inlined for the frequent kinds (every driver calls this per event)
+            kind = entry[2]
+            if kind == WRAP_UP:
                 if entry[3].wrap_tokens.get(entry[5]) == entry[4]:
+                    return entry[0]
+            elif kind == RING:
+                owner = entry[3]
+                if owner.offer_token == entry[4] and owner.state == OFFERED:
+                    return entry[0]
+            elif kind == RELAX:
+                owner = entry[3]
+                if owner.visit == entry[4] and owner.id in interactions:
                     return entry[0]
             elif self._live(entry):
                 return entry[0]
