@@ -63,3 +63,14 @@ def test_events_stream_in_log_order_across_batches(store):
     with store.read() as session:
         slugs = [e.payload["slug"] for e in events.stream(session, batch=7)]
     assert slugs == [f"t{i}" for i in range(25)]
+
+
+def test_an_unsubscribed_subscriber_receives_nothing_more(store):
+    received: list[list[Event]] = []
+    unsubscribe = store.subscribe(received.append)
+    _one_event(store)
+    unsubscribe()
+    unsubscribe()  # twice is harmless
+    with store.transaction() as tx:
+        actions.do_create_tenant(tx, slug="globex", name="Globex", at=T0, actor="test")
+    assert [[e.kind for e in batch] for batch in received] == [["tenant.created"]]

@@ -60,7 +60,7 @@ class Runner:
         self._pending_since = 0.0
         self._hooks: list[Callable[[list[Any]], None]] = []
         self._batch: contextlib.AbstractContextManager[None] | None = None
-        center.store.subscribe(self._on_commit)
+        self._unsubscribe_store = center.store.subscribe(self._on_commit)
         center.listen(self._on_commands)
 
     # --- lifecycle ------------------------------------------------------------------
@@ -79,7 +79,8 @@ class Runner:
         self._timer = self._day_timer = self._flush_handle = None
         for sub in list(self.subscriptions):
             self.unsubscribe(sub)
-        self._loop = None  # the store may outlive us: ignore its later commits
+        self._unsubscribe_store()  # the store may outlive us
+        self._loop = None
 
     def call(self, fn: Callable[[], T]) -> concurrent.futures.Future[T]:
         """Run `fn()` on the loop from another thread (tests, benchmarks); its result."""

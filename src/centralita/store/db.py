@@ -111,9 +111,18 @@ class Store:
     def from_url(cls, url: str) -> Store:
         return cls(make_engine(url))
 
-    def subscribe(self, subscriber: Subscriber) -> None:
-        """Call `subscriber(events)` after each commit that appended events."""
+    def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
+        """Call `subscriber(events)` after each commit that appended events.
+
+        Returns the function that unsubscribes it (a stopped live center calls it).
+        """
         self._subscribers.append(subscriber)
+
+        def unsubscribe() -> None:
+            if subscriber in self._subscribers:
+                self._subscribers.remove(subscriber)
+
+        return unsubscribe
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Tx]:
