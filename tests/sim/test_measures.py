@@ -136,3 +136,41 @@ def test_queue_length_adds_up_over_intervals_of_any_length() -> None:
     area = sum(i.queue_length * step for i in m.intervals["q"])
     # waiting seconds (see above): 89 + 30 + 3 + 60 = 182
     assert area == pytest.approx(182)
+
+
+def shifted(records: list[Record], by: float) -> list[Record]:
+    """The same records `by` seconds later (every time field moved)."""
+    moved: list[Record] = []
+    for r in records:
+        fields = {name: getattr(r, name) for name in r.__dataclass_fields__}
+        for name in ("at", "arrived_at"):
+            if name in fields:
+                fields[name] += by
+        moved.append(type(r)(**fields))
+    return moved
+
+
+def test_wall_clock_times_give_the_same_intervals_without_slots_from_time_zero() -> None:
+    # A live day: epoch seconds, a whole number of minutes so interval edges line up.
+    epoch = 1_772_460_000.0
+    m = measure(
+        shifted(day(), epoch),
+        {"q": 20.0},
+        {},
+        start=epoch,
+        end=epoch + 120.0,
+        interval_seconds=60.0,
+    )
+    first, second = m.intervals["q"]
+    assert [i.start for i in m.intervals["q"]] == [epoch, epoch + 60.0]
+    assert (first.offered, first.answered, second.offered) == (5, 2, 0)
+    assert first.queue_length == pytest.approx(112 / 60)
+    assert second.queue_length == pytest.approx(70 / 60)
+
+
+def test_queue_length_before_the_window_is_not_counted_in_its_first_interval() -> None:
+    # c0 waits from 1 to 90; a window from 60 s counts only its 60→90 part.
+    m = measure(day(), {"q": 20.0}, {}, start=60.0, end=120.0, interval_seconds=60.0)
+    (only,) = m.intervals["q"]
+    assert only.start == 60.0
+    assert only.queue_length == pytest.approx(70 / 60)

@@ -134,7 +134,10 @@ class Tally:
         self.index = {q: i for i, q in enumerate(self.queue_ids)}
         self.threshold = [float(thresholds[q]) for q in self.queue_ids]
         self.counts = [[0.0] * 12 for _ in self.queue_ids]
-        self.slots = max(1, math.ceil(end / interval_seconds))
+        # Intervals are aligned to the clock (multiples of the step since time 0) and
+        # counted from the one holding `start`, so epoch times need no million slots.
+        self.first = int(start // interval_seconds)
+        self.slots = max(1, math.ceil(end / interval_seconds) - self.first)
         self.intervals = [[[0.0] * 12 for _ in range(self.slots)] for _ in self.queue_ids]
         self.length = [0] * len(self.queue_ids)
         self.length_since = [0.0] * len(self.queue_ids)
@@ -206,7 +209,7 @@ class Tally:
                 return
             qi, waited, entered, did_wait = c
             within = waited <= self.threshold[qi]
-            k = int(entered // self.step)
+            k = int(entered // self.step) - self.first
             if 0 <= k < self.slots:
                 cell = self.intervals[qi][k]
                 cell[OFFERED] += 1
@@ -263,7 +266,7 @@ class Tally:
             row[WAIT_ABANDONED] += waited
 
     def _slot(self, qi: int, entered: float, what: int, waited: float) -> None:
-        k = int(entered // self.step)
+        k = int(entered // self.step) - self.first
         if 0 <= k < self.slots:
             cell = self.intervals[qi][k]
             cell[what] += 1
@@ -280,12 +283,14 @@ class Tally:
             step = self.step
             rows = self.intervals[qi]
             t = since
-            k = int(t // step)
+            first = self.first
+            k = int(t // step) - first
             slots = self.slots
             while t < at and k < slots:  # k advances every turn: no float trap
-                upto = min(at, (k + 1) * step)
+                upto = min(at, (k + first + 1) * step)
                 if upto > t:
-                    rows[k][LENGTH_AREA] += n * (upto - t)
+                    if k >= 0:
+                        rows[k][LENGTH_AREA] += n * (upto - t)
                     t = upto
                 k += 1
         length[qi] = n + delta
@@ -314,7 +319,7 @@ class Tally:
         intervals = {
             q: [
                 IntervalMeasures(
-                    start=k * self.step,
+                    start=(k + self.first) * self.step,
                     offered=int(c[OFFERED]),
                     answered=int(c[ANSWERED]),
                     service_level=(
