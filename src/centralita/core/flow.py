@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from heapq import heappush
+
 from centralita.core.agents import Agent
 from centralita.core.commands import CancelOffer, OverflowTo, RejectInteraction
 from centralita.core.config import WhenFull, WhenNoAgents
@@ -76,8 +78,12 @@ class Flow(Matching):
         timers = self.timers
         if config.max_wait is not None:
             timers.set(now + config.max_wait, MAX_WAIT, inter, inter.visit)
-        if config.relax and inter.skills:
-            timers.set(now + config.relax[0].after, RELAX, inter, inter.visit)
+        if config.relax and inter.skills:  # Timers.set inlined: one per arrival
+            timers.seq += 1
+            heappush(
+                timers.heap,
+                (now + config.relax[0].after, timers.seq, RELAX, inter, inter.visit, None),
+            )
         if target is not None and target_timeout > 0:
             inter.target_token += 1
             timers.set(now + target_timeout, PREFERRED, inter, inter.target_token)
@@ -182,7 +188,7 @@ class Flow(Matching):
                 outcome,
                 queue.id if queue is not None else None,
                 inter.arrived_at,
-                max(0.0, waited),
+                waited if waited > 0.0 else 0.0,  # max(0.0, waited) without the call
                 agent,
                 destination,
             )
@@ -197,7 +203,9 @@ class Flow(Matching):
         inter.step += 1
         if inter.step < len(steps):
             due = inter.enqueued_at + steps[inter.step].after
-            self.timers.set(due, RELAX, inter, inter.visit)
+            timers = self.timers  # Timers.set inlined
+            timers.seq += 1
+            heappush(timers.heap, (due, timers.seq, RELAX, inter, inter.visit, None))
         pool = self._current_pool(inter)
         if pool is inter.pool:
             return

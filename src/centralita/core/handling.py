@@ -76,7 +76,7 @@ class InteractionHandlers(Flow):
             campaign = e.campaign
         if queue_id is None:
             raise NoSuchQueue("no queue given and no rule chose one", queue=None)
-        queue = self.queue(queue_id)
+        queue = self.queues.get(queue_id) or self.queue(queue_id)
         if self.rules:
             priority = final_priority(d, queue.config.default_priority)
         else:
@@ -91,13 +91,13 @@ class InteractionHandlers(Flow):
         self._enter(inter, queue, now, out, target, timeout)
 
     def _offered_to(self, inter: Interaction, agent_id: str, event: str) -> Agent:
-        agent = self.agent(agent_id)
+        agent = self.agents.get(agent_id) or self.agent(agent_id)
         if inter.state != OFFERED or agent not in inter.offers:
             raise _wrong(inter, event)
         return agent
 
     def _accepted(self, e: OfferAccepted, now: float, out: list[Output]) -> None:
-        inter = self.interaction(e.interaction_id)
+        inter = self.interactions.get(e.interaction_id) or self.interaction(e.interaction_id)
         agent = self._offered_to(inter, e.agent_id, "offer_accepted")
         queue = inter.queue
         assert queue is not None
@@ -156,7 +156,7 @@ class InteractionHandlers(Flow):
                 self._serve(agent, inter.channel, now, out)
 
     def _hung_up(self, e: CallerHungUp, now: float, out: list[Output]) -> None:
-        inter = self.interaction(e.interaction_id)
+        inter = self.interactions.get(e.interaction_id) or self.interaction(e.interaction_id)
         if inter.state in (CONNECTED, HELD):
             self._finish(inter, now, out)
             return
@@ -176,7 +176,7 @@ class InteractionHandlers(Flow):
         self._close(inter, Outcome.CALLBACK_REQUESTED, inter.queue, now, out)
 
     def _ended(self, e: InteractionEnded, now: float, out: list[Output]) -> None:
-        inter = self.interaction(e.interaction_id)
+        inter = self.interactions.get(e.interaction_id) or self.interaction(e.interaction_id)
         if inter.state not in (CONNECTED, HELD):
             raise _wrong(inter, "interaction_ended")
         self._finish(inter, now, out)

@@ -90,6 +90,8 @@ class RouterState:
         self.uid = 0  # unique id of index entries (heap tie-breaker)
 
     # --- lookups ----------------------------------------------------------------------
+    # (hot handlers write `self.agents.get(i) or self.agent(i)`: the dict's own `get`
+    # on the way that succeeds, these methods only to raise the domain error)
 
     def agent(self, agent_id: str) -> Agent:
         try:
