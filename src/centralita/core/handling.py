@@ -98,7 +98,9 @@ class InteractionHandlers(Flow):
 
     def _accepted(self, e: OfferAccepted, now: float, out: list[Output]) -> None:
         inter = self.interactions.get(e.interaction_id) or self.interaction(e.interaction_id)
-        agent = self._offered_to(inter, e.agent_id, "offer_accepted")
+        agent = self.agents.get(e.agent_id)
+        if agent is None or inter.state != OFFERED or agent not in inter.offers:
+            agent = self._offered_to(inter, e.agent_id, "offer_accepted")  # raises
         queue = inter.queue
         assert queue is not None
         if len(inter.offers) > 1:

@@ -136,7 +136,9 @@ class AgentHandlers(InteractionHandlers):
     def _wrap_timeout(
         self, agent: Agent, interaction_id: str, now: float, out: list[Output]
     ) -> None:
-        channel = self._end_wrap(agent, interaction_id, now)
+        agent.wrap_until.pop(interaction_id, None)  # `_end_wrap` inlined
+        agent.wrap_tokens.pop(interaction_id, None)
+        channel = agent.drop_leg(interaction_id, now)
         self._set_state(agent, now, out, interaction_id)
         if agent.logout_pending:
             self._after_work(agent, now, out)
