@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import typer
 
 app = typer.Typer(help="Benchmarks that print figures.", no_args_is_help=True)
+
+
+def _print(figures: dict[str, Any], as_json: bool) -> None:
+    """One JSON object, or one aligned `name: value` line per figure."""
+    if as_json:
+        typer.echo(json.dumps(figures))
+        return
+    for key, value in figures.items():
+        typer.echo(f"{key:>24}: {value}")
 
 
 @app.command()
@@ -21,11 +31,7 @@ def routing(
     from centralita.perf.routing import run
 
     figures = run(agents=agents, queues=queues, seconds=seconds, seed=seed)
-    if as_json:
-        typer.echo(json.dumps(figures))
-        return
-    for key, value in figures.items():
-        typer.echo(f"{key:>24}: {value}")
+    _print(figures, as_json)
 
 
 @app.command()
@@ -39,11 +45,7 @@ def simulation(
     from centralita.perf.simulation import run
 
     figures = run(agents=agents, calls=calls, seed=seed)
-    if as_json:
-        typer.echo(json.dumps(figures))
-        return
-    for key, value in figures.items():
-        typer.echo(f"{key:>24}: {value}")
+    _print(figures, as_json)
 
 
 @app.command()
@@ -59,8 +61,4 @@ def voice(
     from centralita.perf.voice import run
 
     figures = run(calls=calls, rate=rate, hold_seconds=hold, clock_rate=clock_rate)
-    if as_json:
-        typer.echo(json.dumps(figures))
-        return
-    for key, value in figures.items():
-        typer.echo(f"{key:>24}: {value}")
+    _print(figures, as_json)
