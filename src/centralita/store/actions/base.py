@@ -53,7 +53,8 @@ def insert(
     The event's tenant is `tenant_id`, else the row's own, else (for a new tenant) its id.
     """
     entity = event.split(".")[0]
-    with conflicts_as(entity, **unique), tx.session.begin_nested():
+    # No savepoint: a conflict fails the whole action, and its transaction rolls back.
+    with conflicts_as(entity, **unique):
         tx.session.add(row)
         tx.session.flush()
     if tenant_id is None:
