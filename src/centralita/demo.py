@@ -70,10 +70,6 @@ DISPOSITIONS = {
 }
 
 
-def _form(*fields: FormField) -> list[FormField]:
-    return list(fields)
-
-
 def _campaigns() -> list[CampaignSpec]:
     document = FormField(
         name="document",
@@ -90,7 +86,7 @@ def _campaigns() -> list[CampaignSpec]:
             kind="sales",
             queue="Ventas",
             numbers=["6015550100"],
-            form=_form(
+            form=[
                 document,
                 FormField(
                     name="plan",
@@ -100,7 +96,7 @@ def _campaigns() -> list[CampaignSpec]:
                     required=True,
                     choices=["Básico", "Hogar", "Empresarial"],
                 ),
-            ),
+            ],
         ),
         CampaignSpec(
             name="Soporte",
@@ -108,7 +104,7 @@ def _campaigns() -> list[CampaignSpec]:
             kind="service",
             queue="Soporte",
             numbers=["6015550200", "018000110200"],
-            form=_form(
+            form=[
                 document,
                 FormField(
                     name="account",
@@ -125,7 +121,7 @@ def _campaigns() -> list[CampaignSpec]:
                     required=True,
                     choices=["Sin servicio", "Factura", "Medidor", "Otro"],
                 ),
-            ),
+            ],
         ),
         CampaignSpec(
             name="Cobranzas",
@@ -133,7 +129,7 @@ def _campaigns() -> list[CampaignSpec]:
             kind="collections",
             queue="Cobranzas",
             numbers=["6015550300"],
-            form=_form(
+            form=[
                 document,
                 FormField(
                     name="promise_date",
@@ -147,7 +143,7 @@ def _campaigns() -> list[CampaignSpec]:
                     label_es="Valor prometido",
                     type="money",
                 ),
-            ),
+            ],
         ),
     ]
 
