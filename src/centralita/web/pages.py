@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -13,8 +14,10 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
+from sqlalchemy import select
 
 from centralita.i18n import messages, t
+from centralita.store.models import PauseReason
 from centralita.web.session import SignedIn, csrf_token, page_language
 
 HERE = Path(__file__).parent
@@ -47,6 +50,17 @@ def _tojson(value: Any) -> Markup:
 
 env.filters["duration"] = _duration
 env.filters["tojson"] = _tojson
+
+
+def pause_reasons(request: Request, tenant_ids: Iterable[int]) -> list[PauseReason]:
+    """The pause reasons of these tenants, in the order they were defined."""
+    with request.app.state.store.read() as session:
+        query = (
+            select(PauseReason)
+            .where(PauseReason.tenant_id.in_(list(tenant_ids)))
+            .order_by(PauseReason.id)
+        )
+        return list(session.scalars(query))
 
 
 def reason_labels(reasons: Any, lang: str) -> dict[str, str]:

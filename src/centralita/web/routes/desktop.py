@@ -38,9 +38,9 @@ from centralita.store.actions import (
     do_submit_wrapup,
 )
 from centralita.store.actions.desktop import STATION, FormInvalid
-from centralita.store.models import PauseReason, Queue, User
+from centralita.store.models import Queue, User
 from centralita.web.live import get_runner
-from centralita.web.pages import reason_labels, render
+from centralita.web.pages import pause_reasons, reason_labels, render
 from centralita.web.session import AGENT, Csrf, NotSignedIn, SignedIn, current_user, role_in
 
 router = APIRouter(include_in_schema=False)
@@ -71,14 +71,7 @@ async def desktop(request: Request) -> Response:
     except NotSignedIn:
         return RedirectResponse("/login", status_code=303)
     role_in(AGENT)(who)
-    with request.app.state.store.read() as session:
-        reasons = list(
-            session.scalars(
-                select(PauseReason)
-                .where(PauseReason.tenant_id == who.tenant_id)
-                .order_by(PauseReason.id)
-            )
-        )
+    reasons = pause_reasons(request, [who.tenant_id])
     return render(
         request,
         "desktop.html",

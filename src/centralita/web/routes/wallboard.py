@@ -6,13 +6,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlalchemy import select
 
 from centralita.core.events import AgentLoggedOut, AgentPaused, TransferRequested
 from centralita.errors import NotFound
-from centralita.store.models import PauseReason
 from centralita.web.live import check_agent, get_runner, supervised_agents, visible_queues
-from centralita.web.pages import reason_labels, render
+from centralita.web.pages import pause_reasons, reason_labels, render
 from centralita.web.session import (
     SUPERVISING,
     WALLBOARD_ROLES,
@@ -46,14 +44,7 @@ async def wallboard(request: Request) -> Response:
     except NotSignedIn:
         return RedirectResponse("/login", status_code=303)
     role_in(*WALLBOARD_ROLES)(who)
-    with request.app.state.store.read() as session:
-        reasons = list(
-            session.scalars(
-                select(PauseReason)
-                .where(PauseReason.tenant_id.in_(who.tenants))
-                .order_by(PauseReason.id)
-            )
-        )
+    reasons = pause_reasons(request, who.tenants)
     return render(
         request,
         "wallboard.html",
