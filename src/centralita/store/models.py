@@ -13,8 +13,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -337,3 +339,135 @@ class Event(Base):
     agent_id: Mapped[int | None] = mapped_column(Integer)
     actor: Mapped[str | None] = mapped_column(String(100))
     payload: Mapped[dict[str, Any]] = mapped_column(JsonDoc, default=dict)
+
+
+# --- report projections -------------------------------------------------------------------
+# Derived from the event log by `centralita.reports` and rebuilt from it at will
+# (`centralita reports rebuild`); no foreign keys, so a rebuild can write them in bulk.
+# Times are 15-minute UTC slots (`slot_start`); see `centralita.reports.projector`.
+
+
+def _count() -> Mapped[int]:
+    return mapped_column(Integer, default=0)
+
+
+def _seconds() -> Mapped[float]:
+    return mapped_column(Float, default=0.0)
+
+
+class ReportQueueSlot(Base):
+    """One queue's calls that entered it in one 15-minute slot (KPIS.md counters)."""
+
+    __tablename__ = "report_queue_slots"
+    tenant_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    queue_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slot_start: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    offered: Mapped[int] = _count()
+    answered: Mapped[int] = _count()
+    answered_within: Mapped[int] = _count()
+    abandoned: Mapped[int] = _count()
+    short_abandoned: Mapped[int] = _count()
+    overflowed_out: Mapped[int] = _count()
+    overflowed_in: Mapped[int] = _count()
+    transferred_in: Mapped[int] = _count()
+    moved_out: Mapped[int] = _count()
+    rejected: Mapped[int] = _count()
+    callbacks: Mapped[int] = _count()
+    waited: Mapped[int] = _count()
+    wait_answered: Mapped[float] = _seconds()
+    wait_abandoned: Mapped[float] = _seconds()
+    max_wait: Mapped[float] = _seconds()
+    handled: Mapped[int] = _count()
+    talk: Mapped[float] = _seconds()
+    hold: Mapped[float] = _seconds()
+    wrap: Mapped[float] = _seconds()
+    rona: Mapped[int] = _count()
+
+
+class ReportAgentSlot(Base):
+    """One agent's seconds in each state, and offers, answers and RONAs, in one slot."""
+
+    __tablename__ = "report_agent_slots"
+    tenant_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agent_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slot_start: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    available: Mapped[float] = _seconds()
+    reserved: Mapped[float] = _seconds()
+    talking: Mapped[float] = _seconds()
+    on_hold: Mapped[float] = _seconds()
+    wrap_up: Mapped[float] = _seconds()
+    not_ready: Mapped[float] = _seconds()
+    offers: Mapped[int] = _count()
+    answered: Mapped[int] = _count()
+    rona: Mapped[int] = _count()
+
+
+class ReportAgentPause(Base):
+    """Seconds one agent spent not ready with one pause reason in one slot."""
+
+    __tablename__ = "report_agent_pauses"
+    tenant_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agent_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slot_start: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(50), primary_key=True)
+    seconds: Mapped[float] = _seconds()
+
+
+class ReportAgentSession(Base):
+    """One log-in of an agent: when it started and (once over) when it ended."""
+
+    __tablename__ = "report_agent_sessions"
+    tenant_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agent_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    logged_in_at: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    logged_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ReportCall(Base):
+    """The call detail record of one finished interaction, with its legs."""
+
+    __tablename__ = "report_calls"
+    __table_args__ = (Index("ix_report_calls_tenant_arrived", "tenant_id", "arrived_at"),)
+    interaction_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(Integer)
+    arrived_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    outcome: Mapped[str] = mapped_column(String(20))
+    first_queue_id: Mapped[int | None] = mapped_column(Integer)
+    last_queue_id: Mapped[int | None] = mapped_column(Integer)
+    agent_id: Mapped[int | None] = mapped_column(Integer)
+    wait_seconds: Mapped[float] = _seconds()
+    talk_seconds: Mapped[float] = _seconds()
+    hold_seconds: Mapped[float] = _seconds()
+    wrap_seconds: Mapped[float] = _seconds()
+    transfers: Mapped[int] = _count()
+    overflows: Mapped[int] = _count()
+    legs: Mapped[list[Any]] = mapped_column(JsonDoc, default=list)
+
+
+class ReportIvrSlot(Base):
+    """Visits to one IVR node in one slot, and the calls that left the IVR there, by outcome."""
+
+    __tablename__ = "report_ivr_slots"
+    tenant_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    flow: Mapped[str] = mapped_column(String(100), primary_key=True)
+    node: Mapped[str] = mapped_column(String(100), primary_key=True)
+    slot_start: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    visits: Mapped[int] = _count()
+    abandoned_ivr: Mapped[int] = _count()
+    self_served: Mapped[int] = _count()
+    queued: Mapped[int] = _count()
+    transferred: Mapped[int] = _count()
+    voicemail: Mapped[int] = _count()
+    rejected: Mapped[int] = _count()
+
+
+class ReportCursor(Base):
+    """How far a projection has read the event log, and what its projector remembers."""
+
+    __tablename__ = "report_cursors"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    last_event_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    state: Mapped[dict[str, Any]] = mapped_column(JsonDoc, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
