@@ -9,6 +9,8 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 VENV=${1:?usage: install.sh VENV_DIR}
+# Absolute: build.sh runs the interpreter from inside the build tree.
+[[ -d $VENV ]] && VENV=$(cd "$VENV" && pwd)
 PY="$VENV/bin/python"
 [[ -x $PY ]] || { echo "pjsua2: error: no Python at $PY" >&2; exit 1; }
 MARKER="$VENV/.centralita-pjsua2-key"
