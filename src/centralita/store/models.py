@@ -471,3 +471,26 @@ class ReportCursor(Base):
     last_event_id: Mapped[int] = mapped_column(BigInteger, default=0)
     state: Mapped[dict[str, Any]] = mapped_column(JsonDoc, default=dict)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Station(Base):
+    """An agent's phone: the SIP extension it registers as and its digest credentials.
+
+    SIP digest authentication recomputes the phone's answer from HA1 =
+    H(extension:realm:password), so HA1 is kept (MD5 for every softphone, SHA-256 for
+    RFC 8760 ones), never the password; a slow hash (Argon2) cannot serve digest. HA1 is
+    bound to `realm`: changing the realm means setting the password again. `user_id` is
+    the agent whose calls ring here; `auto_answer` asks the phone to answer by itself.
+    """
+
+    __tablename__ = "stations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = _tenant_fk()
+    extension: Mapped[str] = mapped_column(String(64), unique=True)
+    realm: Mapped[str] = mapped_column(String(100))
+    ha1_md5: Mapped[str] = mapped_column(String(32))
+    ha1_sha256: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    auto_answer: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
