@@ -112,3 +112,41 @@ def tone_profile(path: Path, freqs: list[float], block_ms: int = 100) -> dict[st
         "loud_blocks": len(loud),
         "shares": shares,
     }
+
+
+async def until(check: Callable[[], Any], timeout: float, what: str) -> Any:
+    """Poll `check()` on the loop until it is truthy; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+async def start_agent_ua(
+    log_path: Path, registrar: str, user: str, password: str, *args: str
+) -> asyncio.subprocess.Process:
+    """An agent's phone (agent_ua.py) in a subprocess, its output in `log_path`."""
+    import subprocess
+    import sys
+
+    with log_path.open("wb") as log_file:  # a file, not a pipe: it never fills up
+        return await asyncio.create_subprocess_exec(
+            sys.executable, str(HERE / "agent_ua.py"),
+            "--registrar", registrar, "--user", user, "--password", password, *args,
+            stdout=log_file, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+
+
+def log_has(log_path: Path, text: str) -> bool:
+    return log_path.exists() and text in log_path.read_text(errors="replace")
+
+
+async def stop_process(proc: asyncio.subprocess.Process, timeout: float = 15) -> int:
+    """SIGTERM, then wait (killing it if it hangs); its exit status."""
+    if proc.returncode is None:
+        proc.terminate()
+    return await wait_process(proc, timeout)

@@ -4,7 +4,7 @@ Importing this package does not import pjsua2; `Engine.start()` does, and report
 missing binding as `TelephonyUnavailable`.
 """
 
-from centralita.telephony.engine import Engine, EngineConfig, MediaStats
+from centralita.telephony.engine import Engine, EngineConfig, MediaStats, Registration
 from centralita.telephony.errors import (
     EngineAlreadyRunning,
     NoSuchCall,
@@ -17,6 +17,7 @@ from centralita.telephony.events import (
     CallEnded,
     DigitReceived,
     PlaybackFinished,
+    RegistrationChanged,
     TelephonyEvent,
 )
 
@@ -31,6 +32,8 @@ __all__ = [
     "MediaStats",
     "NoSuchCall",
     "PlaybackFinished",
+    "Registration",
+    "RegistrationChanged",
     "TelephonyError",
     "TelephonyEvent",
     "TelephonyUnavailable",

@@ -22,10 +22,11 @@ from centralita.telephony.events import (
     CallEnded,
     DigitReceived,
     PlaybackFinished,
+    RegistrationChanged,
     TelephonyEvent,
 )
 from centralita.telephony.legs import Leg, Player, guarded
-from centralita.telephony.sipmsg import caller_and_dialled
+from centralita.telephony.sipmsg import asks_auto_answer, caller_and_dialled
 
 log = logging.getLogger(__name__)
 pjsip_log = logging.getLogger("centralita.telephony.pjsip")
@@ -41,13 +42,20 @@ class _LogWriter(pj.LogWriter):  # type: ignore[misc]
 
 
 class _Account(pj.Account):  # type: ignore[misc]
-    def __init__(self, on_incoming: Callable[[Any], None]) -> None:
+    def __init__(
+        self, on_incoming: Callable[[Any], None], emit: Callable[[TelephonyEvent], None]
+    ) -> None:
         super().__init__()
         self._on_incoming = on_incoming
+        self._emit = emit
 
     @guarded
     def onIncomingCall(self, prm: Any) -> None:
         self._on_incoming(prm)
+
+    @guarded
+    def onRegState(self, prm: Any) -> None:
+        self._emit(RegistrationChanged(int(prm.code), str(prm.reason), int(prm.expiration)))
 
 
 class EndpointCore:
@@ -105,7 +113,19 @@ class EndpointCore:
             a_cfg.sipConfig.transportId = transport_id
             a_cfg.mediaConfig.transportConfig.boundAddress = cfg.host
             a_cfg.mediaConfig.transportConfig.port = 0
-            self._account = _Account(self._on_incoming)
+            reg = cfg.registration
+            if reg is not None:
+                registrar_host = reg.registrar.split(":", 1)[1].split(";", 1)[0]
+                a_cfg.idUri = f"sip:{reg.username}@{registrar_host}"
+                a_cfg.regConfig.registrarUri = reg.registrar
+                a_cfg.regConfig.timeoutSec = reg.expires
+                a_cfg.regConfig.retryIntervalSec = 0  # a refused password is final
+                a_cfg.natConfig.sipOutboundUse = 0
+                a_cfg.natConfig.contactRewriteUse = 0
+                a_cfg.natConfig.viaRewriteUse = 0
+                creds = pj.AuthCredInfo("digest", "*", reg.username, 0, reg.password)
+                a_cfg.sipConfig.authCreds.append(creds)
+            self._account = _Account(self._on_incoming, self._emit)
             self._account.create(a_cfg, True)
         return port
 
@@ -177,7 +197,12 @@ class EndpointCore:
         except Exception:
             log.exception("could not read ANI/DNIS of call %s", call_id)
             ani, dnis = "", ""
-        self._emit(CallArrived(call_id=call_id, ani=ani, dnis=dnis))
+        try:
+            auto = asks_auto_answer(prm.rdata.wholeMsg)
+        except Exception:
+            log.exception("could not read the auto-answer headers of call %s", call_id)
+            auto = False
+        self._emit(CallArrived(call_id=call_id, ani=ani, dnis=dnis, auto_answer=auto))
 
     def _on_state(self, leg: Leg, info: Any) -> None:
         if info.state == pj.PJSIP_INV_STATE_CONFIRMED:
@@ -186,6 +211,7 @@ class EndpointCore:
             info.state == pj.PJSIP_INV_STATE_DISCONNECTED
             and self.legs.pop(leg.call_id, None) is not None
         ):
+            leg.unbridge()
             self._ended.append(leg)
             self._emit(
                 CallEnded(call_id=leg.call_id, status=info.lastStatusCode, reason=info.lastReason)
@@ -280,11 +306,27 @@ class EndpointCore:
             recorder.createRecorder(path)
             leg.add_sink(recorder)
 
-    def dial(self, uri: str) -> str:
+    def bridge(self, call_a: str, call_b: str) -> None:
+        leg_a, leg_b = self._leg(call_a), self._leg(call_b)
+        if leg_a is leg_b:
+            raise ValueError("a call cannot be bridged with itself")
+        leg_a.stop_sources()
+        leg_b.stop_sources()
+        leg_a.bridge(leg_b)
+
+    def unbridge(self, call_id: str) -> None:
+        self._leg(call_id).unbridge()
+
+    def dial(self, uri: str, headers: tuple[tuple[str, str], ...] = ()) -> str:
         call_id = self._new_id()
         leg = Leg(self._account, call_id, self._on_state, on_digit=self._on_digit)
         with pj_errors("dial", uri=uri):
             prm = pj.CallOpParam(True)
+            for name, value in headers:
+                header = pj.SipHeader()
+                header.hName = name
+                header.hValue = value
+                prm.txOption.headers.append(header)
             leg.makeCall(uri, prm)
         self.legs[call_id] = leg
         self._every_leg.add(leg)

@@ -28,7 +28,7 @@ import queue
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -43,6 +43,17 @@ T = TypeVar("T")
 
 _running_lock = threading.Lock()
 _running: Engine | None = None
+
+
+@dataclass(frozen=True)
+class Registration:
+    """Register the engine's account with a registrar (an agent's phone in tests, a
+    carrier trunk that wants registration), answering its digest challenge."""
+
+    registrar: str  # e.g. "sip:127.0.0.1:5070"
+    username: str
+    password: str
+    expires: int = 300
 
 
 @dataclass(frozen=True)
@@ -66,6 +77,8 @@ class EngineConfig:
     #: that follows a quiet spell (busy spells poll every millisecond).
     poll_ms: int = 10
     user_agent: str = "Centralita"
+    #: Register with a registrar (see `Registration`); `RegistrationChanged` reports it.
+    registration: Registration | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,9 +201,18 @@ class Engine:
         """Record what the caller sends to a WAV file until the leg ends."""
         await self._submit(lambda: self._core.record(call_id, str(path)))
 
-    async def dial(self, uri: str) -> str:
-        """Place a call to `uri`; returns the new leg's call_id."""
-        return await self._submit(lambda: self._core.dial(uri))
+    async def dial(self, uri: str, headers: Mapping[str, str] | None = None) -> str:
+        """Place a call to `uri` (with extra SIP `headers`); returns the new leg's call_id."""
+        extra = tuple((headers or {}).items())
+        return await self._submit(lambda: self._core.dial(uri, extra))
+
+    async def bridge(self, call_a: str, call_b: str) -> None:
+        """Stop what each leg plays and connect their audio both ways."""
+        await self._submit(lambda: self._core.bridge(call_a, call_b))
+
+    async def unbridge(self, call_id: str) -> None:
+        """Disconnect the leg's audio from the legs it is bridged with."""
+        await self._submit(lambda: self._core.unbridge(call_id))
 
     async def media_stats(self, call_id: str) -> MediaStats:
         rx, tx, lost = await self._submit(lambda: self._core.media_stats(call_id))

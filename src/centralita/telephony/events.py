@@ -13,11 +13,14 @@ from dataclasses import dataclass
 @dataclass(frozen=True, slots=True)
 class CallArrived:
     """An INVITE came in. `ani` is the caller (P-Asserted-Identity, else From user
-    part); `dnis` the dialled number (Request-URI user part). Either may be ""."""
+    part); `dnis` the dialled number (Request-URI user part). Either may be "".
+    `auto_answer`: the caller asked this phone to answer by itself (`Call-Info: ...;
+    answer-after=N` or an `Alert-Info` auto-answer), as a PBX does for headset agents."""
 
     call_id: str
     ani: str
     dnis: str
+    auto_answer: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,4 +58,17 @@ class PlaybackFinished:
     call_id: str
 
 
-TelephonyEvent = CallArrived | CallAnswered | CallEnded | DigitReceived | PlaybackFinished
+@dataclass(frozen=True, slots=True)
+class RegistrationChanged:
+    """The engine's own registration with a registrar (`EngineConfig.registration`)
+    got an answer: `status` 200 and `expires` > 0 while registered; 401/403 for
+    refused credentials, 408 if the registrar is unreachable."""
+
+    status: int
+    reason: str
+    expires: int
+
+
+TelephonyEvent = (
+    CallArrived | CallAnswered | CallEnded | DigitReceived | PlaybackFinished | RegistrationChanged
+)

@@ -75,6 +75,8 @@ class Leg(pj.Call):  # type: ignore[misc]
         self.sources: list[Any] = []
         #: Sinks recording what the caller says (AudioMediaRecorder).
         self.sinks: list[Any] = []
+        #: Legs whose audio this one hears, and who hear it (a two-way bridge).
+        self.peers: list[Leg] = []
         self.ended = False
 
     @guarded
@@ -154,6 +156,33 @@ class Leg(pj.Call):  # type: ignore[misc]
                 source.startTransmit(audio)
             for sink in self.sinks:
                 audio.startTransmit(sink)
+            for peer in self.peers:
+                peer_audio = None if peer.ended else peer.audio()
+                if peer_audio is not None:
+                    audio.startTransmit(peer_audio)
+                    peer_audio.startTransmit(audio)
+
+    def bridge(self, other: Leg) -> None:
+        """Connect this leg and `other` both ways in the conference bridge (now, and
+        again whenever either's media changes)."""
+        if other not in self.peers:
+            self.peers.append(other)
+        if self not in other.peers:
+            other.peers.append(self)
+        self.connect_media()
+
+    def unbridge(self) -> None:
+        """Disconnect this leg from every peer (both ways); the peers stay up."""
+        audio = None if self.ended else self.audio()
+        for peer in self.peers:
+            if self in peer.peers:
+                peer.peers.remove(self)
+            peer_audio = None if peer.ended else peer.audio()
+            if audio is not None and peer_audio is not None:
+                with pj_errors("unbridge", call_id=self.call_id):
+                    audio.stopTransmit(peer_audio)
+                    peer_audio.stopTransmit(audio)
+        self.peers.clear()
 
     def add_source(self, source: Any) -> None:
         self.sources.append(source)
@@ -176,3 +205,4 @@ class Leg(pj.Call):  # type: ignore[misc]
         """Drop media references after the leg ended (PJSIP removed the stream)."""
         self.sources.clear()
         self.sinks.clear()
+        self.peers.clear()

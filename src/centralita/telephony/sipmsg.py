@@ -113,3 +113,17 @@ def caller_and_dialled(raw: str) -> tuple[str, str]:
         for value in headers.get("from", [])[:1]:
             ani = user_of(uri_of(value))
     return ani, user_of(request_uri)
+
+
+_ANSWER_AFTER = re.compile(r";\s*answer-after\s*=\s*\d+", re.IGNORECASE)
+_AUTO_ALERT = re.compile(r"auto-?answer|info=alert-autoanswer", re.IGNORECASE)
+
+
+def asks_auto_answer(raw: str) -> bool:
+    """Whether an INVITE asks the phone to answer by itself: `Call-Info: <...>;
+    answer-after=N` (the Polycom/Yealink/Linphone convention) or an `Alert-Info`
+    naming auto-answer (Snom, Grandstream)."""
+    _method, _uri, headers = parse_request(raw)
+    if any(_ANSWER_AFTER.search(v) for v in headers.get("call-info", [])):
+        return True
+    return any(_AUTO_ALERT.search(v) for v in headers.get("alert-info", []))
