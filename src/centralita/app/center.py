@@ -208,10 +208,11 @@ class LiveCenter:
         if not any(before is not None or any(map(is_record, out)) for out, _, before in pending):
             return
         with self.store.transaction() as tx:
+            rows: list[Event] = []
             for outputs, actor, before in pending:
                 if before is not None:
+                    _insert(tx, rows)  # the records before it first: the log keeps their order
                     before(tx)
-                rows = []
                 for record in outputs:
                     if not is_record(record):
                         continue
@@ -231,13 +232,19 @@ class LiveCenter:
                             payload=stored.payload,
                         )
                     )
-                if rows:
-                    # the router's records are the bulk of the log: one multi-row INSERT
-                    # (in order, after what `before` wrote) instead of the ORM's unit of
-                    # work per row; subscribers get the same Event objects (without ids)
-                    tx.session.flush()
-                    tx.session.execute(insert(Event), [_columns(row) for row in rows])
-                    tx.events.extend(rows)
+            _insert(tx, rows)
+
+
+def _insert(tx: Tx, rows: list[Event]) -> None:
+    """Write `rows` (and empty the list): the router's records are the bulk of the log, so
+    the records of consecutive events go in one multi-row INSERT (in order, after what any
+    `before` wrote) instead of the ORM's unit of work per row; subscribers get the same
+    Event objects (without ids)."""
+    if rows:
+        tx.session.flush()
+        tx.session.execute(insert(Event), [_columns(row) for row in rows])
+        tx.events.extend(rows)
+        rows.clear()
 
 
 def _columns(row: Event) -> dict[str, Any]:
