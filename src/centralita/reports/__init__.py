@@ -1,0 +1,1 @@
+"""Reports: projections of the event log, the queries behind the report pages, exports."""

@@ -1,0 +1,647 @@
+"""The reports: figures from the projection tables, filtered and grouped in local time.
+
+Every function takes an open session and a `Filters` (which tenants the viewer may see,
+the local date range and the center's time zone, optional queues/agents/teams/sites/
+campaigns) and returns plain dataclasses that the pages, the API and the exports all
+render. Ratios follow KPIS.md; a ratio with nothing to divide is `None` (shown as "–"),
+never a made-up 0 or 100 %.
+
+Periods: "15", "30", "60" (minutes), "day", "week" (ISO, from Monday), "month", or
+"total". A period is a span of local wall-clock time; on the night a daylight-saving
+change repeats an hour, its two occurrences stay apart (the period carries its UTC offset).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from centralita.errors import Invalid
+from centralita.reports.projector import AGENT_FIELDS, QUEUE_FIELDS, STATES
+from centralita.store.models import (
+    Campaign,
+    Disposition,
+    Interaction,
+    Queue,
+    ReportAgentPause,
+    ReportAgentSession,
+    ReportAgentSlot,
+    ReportCall,
+    ReportIvrSlot,
+    ReportQueueSlot,
+    Site,
+    Team,
+    TeamMember,
+    User,
+    WrapUp,
+)
+
+Period = Literal["15", "30", "60", "day", "week", "month", "total"]
+PERIODS: tuple[str, ...] = ("15", "30", "60", "day", "week", "month", "total")
+GROUPS: tuple[str, ...] = ("agent", "team", "site")
+
+
+class BadReportRequest(Invalid):
+    code = "invalid-report"
+
+
+@dataclass(frozen=True)
+class Filters:
+    tenant_ids: Sequence[int]
+    start: date  # first local day, inclusive
+    end: date  # last local day, inclusive
+    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    queue_ids: Sequence[int] | None = None
+    agent_ids: Sequence[int] | None = None
+    team_ids: Sequence[int] | None = None
+    site_ids: Sequence[int] | None = None
+    campaign_ids: Sequence[int] | None = None
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise BadReportRequest(
+                f"the range ends ({self.end}) before it starts ({self.start})",
+                field="end",
+            )
+        if (self.end - self.start).days > 366:
+            raise BadReportRequest("a report covers at most 366 days", field="end")
+
+    @property
+    def utc_start(self) -> datetime:
+        return datetime.combine(self.start, time(), self.tz).astimezone(UTC)
+
+    @property
+    def utc_end(self) -> datetime:
+        return datetime.combine(self.end + timedelta(days=1), time(), self.tz).astimezone(UTC)
+
+
+def period_of(at: datetime, period: str, tz: ZoneInfo) -> tuple[datetime, int]:
+    """The local start of the period holding `at`, and its UTC offset in minutes (which
+    tells apart the two occurrences of a repeated hour)."""
+    local = at.astimezone(tz)
+    offset = int(local.utcoffset().total_seconds() // 60)  # type: ignore[union-attr]
+    naive = local.replace(tzinfo=None, second=0, microsecond=0)
+    if period in ("15", "30", "60"):
+        step = int(period)
+        return naive.replace(minute=naive.minute - naive.minute % step), offset
+    day = naive.replace(hour=0, minute=0)
+    if period == "day":
+        return day, 0
+    if period == "week":
+        return day - timedelta(days=day.weekday()), 0
+    if period == "month":
+        return day.replace(day=1), 0
+    if period == "total":
+        return datetime(1970, 1, 1), 0
+    raise BadReportRequest(f"unknown period {period!r}", field="period", accepted=list(PERIODS))
+
+
+def _ratio(num: float, den: float) -> float | None:
+    return num / den if den > 0 else None
+
+
+# --- scope ---------------------------------------------------------------------------------
+
+
+def _queue_ids(session: Session, f: Filters) -> dict[int, tuple[str, int]]:
+    """The queues in scope: id → (name, tenant)."""
+    query = select(Queue.id, Queue.name, Queue.tenant_id).where(Queue.tenant_id.in_(f.tenant_ids))
+    if f.queue_ids is not None:
+        query = query.where(Queue.id.in_(f.queue_ids))
+    if f.site_ids is not None:
+        query = query.where(Queue.site_id.in_(f.site_ids))
+    if f.campaign_ids is not None:
+        query = query.where(
+            Queue.id.in_(select(Campaign.queue_id).where(Campaign.id.in_(f.campaign_ids)))
+        )
+    return {qid: (name, tenant) for qid, name, tenant in session.execute(query)}
+
+
+def _agents(session: Session, f: Filters) -> dict[int, dict[str, Any]]:
+    """The agents in scope: id → name, tenant, site, team."""
+    query = (
+        select(User.id, User.display_name, User.tenant_id, Site.name, Team.name)
+        .outerjoin(Site, Site.id == User.site_id)
+        .outerjoin(TeamMember, TeamMember.user_id == User.id)
+        .outerjoin(Team, Team.id == TeamMember.team_id)
+        .where(User.tenant_id.in_(f.tenant_ids))
+    )
+    if f.agent_ids is not None:
+        query = query.where(User.id.in_(f.agent_ids))
+    if f.site_ids is not None:
+        query = query.where(User.site_id.in_(f.site_ids))
+    if f.team_ids is not None:
+        query = query.where(TeamMember.team_id.in_(f.team_ids))
+    found: dict[int, dict[str, Any]] = {}
+    for uid, name, tenant, site, team in session.execute(query):
+        found.setdefault(uid, {"name": name, "tenant": tenant, "site": site, "team": team})
+    return found
+
+
+# --- queues ----------------------------------------------------------------------------------
+
+
+@dataclass
+class QueueRow:
+    period: datetime | None  # local start; None for "total"
+    utc_offset: int
+    queue_id: int | None  # None when all queues are summed
+    queue: str
+    counts: dict[str, float]
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.counts[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    # KPIS.md figures
+    @property
+    def service_level(self) -> float | None:
+        c = self.counts
+        return _ratio(c["answered_within"], c["answered"] + c["abandoned"])
+
+    @property
+    def service_level_answered(self) -> float | None:
+        return _ratio(self.counts["answered_within"], self.counts["answered"])
+
+    @property
+    def service_level_offered(self) -> float | None:
+        return _ratio(self.counts["answered_within"], self.counts["offered"])
+
+    @property
+    def asa(self) -> float | None:
+        return _ratio(self.counts["wait_answered"], self.counts["answered"])
+
+    @property
+    def average_abandon(self) -> float | None:
+        c = self.counts
+        return _ratio(c["wait_abandoned"], c["abandoned"] + c["short_abandoned"])
+
+    @property
+    def abandon_rate(self) -> float | None:
+        c = self.counts
+        return _ratio(c["abandoned"] + c["short_abandoned"], c["offered"])
+
+    @property
+    def aht(self) -> float | None:
+        c = self.counts
+        return _ratio(c["talk"] + c["hold"] + c["wrap"], c["handled"])
+
+    @property
+    def average_talk(self) -> float | None:
+        return _ratio(self.counts["talk"], self.counts["handled"])
+
+    @property
+    def average_hold(self) -> float | None:
+        return _ratio(self.counts["hold"], self.counts["handled"])
+
+    @property
+    def average_wrap(self) -> float | None:
+        return _ratio(self.counts["wrap"], self.counts["handled"])
+
+
+def _add_counts(into: dict[str, float], row: Iterable[Any]) -> None:
+    for name, value in zip(QUEUE_FIELDS, row, strict=True):
+        if name == "max_wait":
+            into[name] = max(into[name], value or 0.0)
+        else:
+            into[name] += value or 0
+
+
+def queue_report(
+    session: Session, f: Filters, period: str = "30", *, by_queue: bool = True
+) -> list[QueueRow]:
+    """Queue figures per period (and queue, unless `by_queue` is false), in time order."""
+    period_of(datetime(2000, 1, 1, tzinfo=UTC), period, f.tz)  # validates `period`
+    queues = _queue_ids(session, f)
+    if not queues:
+        return []
+    columns = [getattr(ReportQueueSlot, name) for name in QUEUE_FIELDS]
+    query = select(ReportQueueSlot.queue_id, ReportQueueSlot.slot_start, *columns).where(
+        ReportQueueSlot.tenant_id.in_(f.tenant_ids),
+        ReportQueueSlot.queue_id.in_(list(queues)),
+        ReportQueueSlot.slot_start >= f.utc_start,
+        ReportQueueSlot.slot_start < f.utc_end,
+    )
+    cells: dict[tuple[datetime, int, int | None], dict[str, float]] = {}
+    for queue_id, slot, *row in session.execute(query):
+        start, offset = period_of(slot, period, f.tz)
+        key = (start, offset, queue_id if by_queue else None)
+        counts = cells.get(key)
+        if counts is None:
+            counts = cells[key] = dict.fromkeys(QUEUE_FIELDS, 0.0)
+        _add_counts(counts, row)
+    rows = [
+        QueueRow(
+            None if period == "total" else start,
+            offset,
+            qid,
+            queues[qid][0] if qid is not None else "",
+            counts,
+        )
+        for (start, offset, qid), counts in cells.items()
+    ]
+    rows.sort(key=lambda r: (r.period or datetime.min, -r.utc_offset, r.queue))
+    return rows
+
+
+# --- agents ----------------------------------------------------------------------------------
+
+
+@dataclass
+class AgentRow:
+    key: str  # agent name, team or site
+    agent_id: int | None
+    period: datetime | None
+    seconds: dict[str, float]  # by state
+    offers: int
+    answered: int
+    rona: int
+    pauses: dict[str, float]  # by reason
+    first_login: datetime | None = None
+    last_logout: datetime | None = None
+
+    @property
+    def logged_in(self) -> float:
+        return sum(self.seconds.values())
+
+    @property
+    def handle(self) -> float:
+        s = self.seconds
+        return s["talking"] + s["on_hold"] + s["wrap_up"]
+
+    @property
+    def occupancy(self) -> float | None:
+        return _ratio(self.handle, self.handle + self.seconds["available"])
+
+    @property
+    def utilization(self) -> float | None:
+        return _ratio(self.handle, self.logged_in)
+
+    @property
+    def aht(self) -> float | None:
+        return _ratio(self.handle, self.answered)
+
+
+def agent_report(
+    session: Session, f: Filters, period: str = "total", *, group: str = "agent"
+) -> list[AgentRow]:
+    """Time in each state and pause reason, interactions, AHT, occupancy and utilisation,
+    by agent, team or site, per period."""
+    if group not in GROUPS:
+        raise BadReportRequest(f"unknown grouping {group!r}", field="group", accepted=list(GROUPS))
+    period_of(datetime(2000, 1, 1, tzinfo=UTC), period, f.tz)
+    agents = _agents(session, f)
+    if not agents:
+        return []
+    ids = list(agents)
+
+    def label(agent_id: int) -> str:
+        info = agents[agent_id]
+        return str(info["name"] if group == "agent" else info[group] or "–")
+
+    window = (ReportAgentSlot.slot_start >= f.utc_start, ReportAgentSlot.slot_start < f.utc_end)
+    cols = [getattr(ReportAgentSlot, n) for n in AGENT_FIELDS]
+    rows: dict[tuple[str, datetime, int], AgentRow] = {}
+
+    def row_for(agent_id: int, slot: datetime) -> AgentRow:
+        start, _ = period_of(slot, period, f.tz)
+        key = (label(agent_id), start, agent_id if group == "agent" else 0)
+        found = rows.get(key)
+        if found is None:
+            found = rows[key] = AgentRow(
+                key[0],
+                agent_id if group == "agent" else None,
+                None if period == "total" else start,
+                dict.fromkeys(STATES, 0.0),
+                0,
+                0,
+                0,
+                {},
+            )
+        return found
+
+    query = select(ReportAgentSlot.agent_id, ReportAgentSlot.slot_start, *cols).where(
+        ReportAgentSlot.tenant_id.in_(f.tenant_ids), ReportAgentSlot.agent_id.in_(ids), *window
+    )
+    for agent_id, slot, *values in session.execute(query):
+        r = row_for(agent_id, slot)
+        for name, value in zip(STATES, values, strict=False):
+            r.seconds[name] += value
+        r.offers += values[len(STATES)]
+        r.answered += values[len(STATES) + 1]
+        r.rona += values[len(STATES) + 2]
+    pauses = select(
+        ReportAgentPause.agent_id,
+        ReportAgentPause.slot_start,
+        ReportAgentPause.reason,
+        ReportAgentPause.seconds,
+    ).where(
+        ReportAgentPause.tenant_id.in_(f.tenant_ids),
+        ReportAgentPause.agent_id.in_(ids),
+        ReportAgentPause.slot_start >= f.utc_start,
+        ReportAgentPause.slot_start < f.utc_end,
+    )
+    for agent_id, slot, reason, seconds in session.execute(pauses):
+        r = row_for(agent_id, slot)
+        r.pauses[reason] = r.pauses.get(reason, 0.0) + seconds
+    if group == "agent":
+        for agent_id, login, logout in agent_sessions(session, f, raw=True):
+            r = row_for(agent_id, login)
+            if r.first_login is None or login < r.first_login:
+                r.first_login = login
+            if logout is not None and (r.last_logout is None or logout > r.last_logout):
+                r.last_logout = logout
+    return sorted(rows.values(), key=lambda r: (r.period or datetime.min, r.key))
+
+
+@dataclass(frozen=True)
+class Session_:
+    agent_id: int
+    agent: str
+    logged_in_at: datetime
+    logged_out_at: datetime | None
+
+    @property
+    def seconds(self) -> float | None:
+        if self.logged_out_at is None:
+            return None
+        return (self.logged_out_at - self.logged_in_at).total_seconds()
+
+
+def agent_sessions(session: Session, f: Filters, *, raw: bool = False) -> list[Any]:
+    """Each log-in in the range (by its start) with its log-out, per agent in scope."""
+    agents = _agents(session, f)
+    query = (
+        select(
+            ReportAgentSession.agent_id,
+            ReportAgentSession.logged_in_at,
+            ReportAgentSession.logged_out_at,
+        )
+        .where(
+            ReportAgentSession.tenant_id.in_(f.tenant_ids),
+            ReportAgentSession.agent_id.in_(list(agents)),
+            ReportAgentSession.logged_in_at >= f.utc_start,
+            ReportAgentSession.logged_in_at < f.utc_end,
+        )
+        .order_by(ReportAgentSession.logged_in_at, ReportAgentSession.agent_id)
+    )
+    found = list(session.execute(query))
+    if raw:
+        return [tuple(r) for r in found]
+    return [Session_(a, agents[a]["name"], i, o) for a, i, o in found]
+
+
+# --- dispositions, IVR -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DispositionRow:
+    tenant_id: int
+    campaign: str
+    disposition: str
+    label_en: str
+    label_es: str
+    count: int
+
+
+def disposition_report(session: Session, f: Filters) -> list[DispositionRow]:
+    """Interactions per disposition (typification), per campaign and client company."""
+    query: Select[Any] = (
+        select(
+            Interaction.tenant_id,
+            func.coalesce(Campaign.name, ""),
+            func.coalesce(Disposition.code, ""),
+            func.coalesce(Disposition.label_en, ""),
+            func.coalesce(Disposition.label_es, ""),
+            func.count(WrapUp.id),
+        )
+        .join(Interaction, Interaction.id == WrapUp.interaction_id)
+        .outerjoin(Campaign, Campaign.id == Interaction.campaign_id)
+        .outerjoin(Disposition, Disposition.id == WrapUp.disposition_id)
+        .where(
+            Interaction.tenant_id.in_(f.tenant_ids),
+            Interaction.arrived_at >= f.utc_start,
+            Interaction.arrived_at < f.utc_end,
+        )
+        .group_by(
+            Interaction.tenant_id,
+            Campaign.name,
+            Disposition.code,
+            Disposition.label_en,
+            Disposition.label_es,
+        )
+    )
+    if f.campaign_ids is not None:
+        query = query.where(Interaction.campaign_id.in_(f.campaign_ids))
+    if f.queue_ids is not None:
+        query = query.where(Interaction.queue_id.in_(f.queue_ids))
+    if f.agent_ids is not None:
+        query = query.where(WrapUp.agent_id.in_(f.agent_ids))
+    rows = [DispositionRow(*r) for r in session.execute(query)]
+    return sorted(rows, key=lambda r: (r.tenant_id, r.campaign, -r.count, r.disposition))
+
+
+@dataclass(frozen=True)
+class IvrRow:
+    flow: str
+    node: str
+    visits: int
+    abandoned_ivr: int
+    self_served: int
+    queued: int
+    transferred: int
+    voicemail: int
+    rejected: int
+
+
+def ivr_report(session: Session, f: Filters) -> list[IvrRow]:
+    """Visits per IVR node and how calls left the IVR there."""
+    names = ("visits", "abandoned_ivr", "self_served", "queued", "transferred", "voicemail")
+    cols = [func.sum(getattr(ReportIvrSlot, n)) for n in (*names, "rejected")]
+    query = (
+        select(ReportIvrSlot.flow, ReportIvrSlot.node, *cols)
+        .where(
+            ReportIvrSlot.tenant_id.in_(f.tenant_ids),
+            ReportIvrSlot.slot_start >= f.utc_start,
+            ReportIvrSlot.slot_start < f.utc_end,
+        )
+        .group_by(ReportIvrSlot.flow, ReportIvrSlot.node)
+        .order_by(ReportIvrSlot.flow, ReportIvrSlot.node)
+    )
+    return [
+        IvrRow(flow, node, *(int(v or 0) for v in vals))
+        for flow, node, *vals in session.execute(query)
+    ]
+
+
+# --- call detail records ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CallRow:
+    interaction_id: str
+    tenant_id: int
+    arrived_at: datetime
+    answered_at: datetime | None
+    ended_at: datetime
+    outcome: str
+    channel: str | None
+    ani: str | None
+    dnis: str | None
+    campaign: str | None
+    first_queue: str | None
+    last_queue: str | None
+    agent: str | None
+    wait_seconds: float
+    talk_seconds: float
+    hold_seconds: float
+    wrap_seconds: float
+    transfers: int
+    overflows: int
+    legs: list[Any]
+
+
+def calls(
+    session: Session,
+    f: Filters,
+    *,
+    outcome: str | None = None,
+    number: str | None = None,
+    offset: int = 0,
+    limit: int | None = 100,
+) -> tuple[int, list[CallRow]]:
+    """Call detail records in the range (by arrival), newest first: (total, page)."""
+    first_q = Queue.__table__.alias("first_q")
+    last_q = Queue.__table__.alias("last_q")
+    where = [
+        ReportCall.tenant_id.in_(f.tenant_ids),
+        ReportCall.arrived_at >= f.utc_start,
+        ReportCall.arrived_at < f.utc_end,
+    ]
+    if outcome is not None:
+        where.append(ReportCall.outcome == outcome)
+    if f.queue_ids is not None:
+        where.append(ReportCall.last_queue_id.in_(f.queue_ids))
+    if f.agent_ids is not None:
+        where.append(ReportCall.agent_id.in_(f.agent_ids))
+    if f.campaign_ids is not None:
+        where.append(Interaction.campaign_id.in_(f.campaign_ids))
+    if number:
+        where.append((Interaction.ani == number) | (Interaction.dnis == number))
+    base = select(ReportCall).outerjoin(Interaction, Interaction.id == ReportCall.interaction_id)
+    total = session.scalar(select(func.count()).select_from(base.where(*where).subquery())) or 0
+    query = (
+        select(
+            ReportCall,
+            Interaction.channel,
+            Interaction.ani,
+            Interaction.dnis,
+            Campaign.name,
+            first_q.c.name,
+            last_q.c.name,
+            User.display_name,
+        )
+        .outerjoin(Interaction, Interaction.id == ReportCall.interaction_id)
+        .outerjoin(Campaign, Campaign.id == Interaction.campaign_id)
+        .outerjoin(first_q, first_q.c.id == ReportCall.first_queue_id)
+        .outerjoin(last_q, last_q.c.id == ReportCall.last_queue_id)
+        .outerjoin(User, User.id == ReportCall.agent_id)
+        .where(*where)
+        .order_by(ReportCall.arrived_at.desc(), ReportCall.interaction_id)
+        .offset(offset)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    page = [
+        CallRow(
+            c.interaction_id,
+            c.tenant_id,
+            c.arrived_at,
+            c.answered_at,
+            c.ended_at,
+            c.outcome,
+            channel,
+            ani,
+            dnis,
+            campaign,
+            fq,
+            lq,
+            agent,
+            c.wait_seconds,
+            c.talk_seconds,
+            c.hold_seconds,
+            c.wrap_seconds,
+            c.transfers,
+            c.overflows,
+            list(c.legs),
+        )
+        for c, channel, ani, dnis, campaign, fq, lq, agent in session.execute(query)
+    ]
+    return total, page
+
+
+# --- lines ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LinesRow:
+    period: datetime
+    utc_offset: int
+    peak: int
+    average: float
+
+
+def lines_report(session: Session, f: Filters, period: str = "60") -> list[LinesRow]:
+    """Simultaneous calls per period: the peak and the time-average, from the call
+    detail records (a call occupies a line from arrival to its end)."""
+    if period == "total":
+        raise BadReportRequest("lines are reported per interval", field="period")
+    period_of(datetime(2000, 1, 1, tzinfo=UTC), period, f.tz)
+    spans = session.execute(
+        select(ReportCall.arrived_at, ReportCall.ended_at).where(
+            ReportCall.tenant_id.in_(f.tenant_ids),
+            ReportCall.ended_at > f.utc_start,
+            ReportCall.arrived_at < f.utc_end,
+        )
+    ).all()
+    changes: list[tuple[datetime, int]] = []
+    for arrived, ended in spans:
+        changes.append((max(arrived, f.utc_start), 1))
+        changes.append((min(ended, f.utc_end), -1))
+    changes.sort(key=lambda c: (c[0], c[1]))  # an end before a start at the same instant
+    peak: dict[tuple[datetime, int], int] = defaultdict(int)
+    area: dict[tuple[datetime, int], float] = defaultdict(float)
+    length: dict[tuple[datetime, int], float] = {}
+    # walk the periods in UTC steps of 15 minutes (the finest period unit)
+    t = f.utc_start
+    level = 0
+    i = 0
+    step = timedelta(minutes=15)
+    while t < f.utc_end:
+        key = period_of(t, period, f.tz)
+        upto = t + step
+        length[key] = length.get(key, 0.0) + step.total_seconds()
+        peak[key] = max(peak[key], level)
+        cursor = t
+        while i < len(changes) and changes[i][0] < upto:
+            at, delta = changes[i]
+            area[key] += level * (at - cursor).total_seconds()
+            cursor = at
+            level += delta
+            peak[key] = max(peak[key], level)
+            i += 1
+        area[key] += level * (upto - cursor).total_seconds()
+        t = upto
+    return [
+        LinesRow(start, offset, peak[(start, offset)], area[(start, offset)] / seconds)
+        for (start, offset), seconds in length.items()
+    ]
