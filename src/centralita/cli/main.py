@@ -41,6 +41,9 @@ app.add_typer(bench.app, name="bench")
 from centralita.cli import ivr  # noqa: E402
 
 app.add_typer(ivr.app, name="ivr")
+from centralita.cli import reports  # noqa: E402
+
+app.add_typer(reports.app, name="reports")
 from centralita.cli import simulate  # noqa: E402
 
 app.command("simulate")(simulate.simulate)

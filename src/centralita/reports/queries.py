@@ -268,6 +268,7 @@ class AgentRow:
     pauses: dict[str, float]  # by reason
     first_login: datetime | None = None
     last_logout: datetime | None = None
+    utc_offset: int = 0  # tells apart a repeated local hour
 
     @property
     def logged_in(self) -> float:
@@ -310,11 +311,11 @@ def agent_report(
 
     window = (ReportAgentSlot.slot_start >= f.utc_start, ReportAgentSlot.slot_start < f.utc_end)
     cols = [getattr(ReportAgentSlot, n) for n in AGENT_FIELDS]
-    rows: dict[tuple[str, datetime, int], AgentRow] = {}
+    rows: dict[tuple[str, datetime, int, int], AgentRow] = {}
 
     def row_for(agent_id: int, slot: datetime) -> AgentRow:
-        start, _ = period_of(slot, period, f.tz)
-        key = (label(agent_id), start, agent_id if group == "agent" else 0)
+        start, offset = period_of(slot, period, f.tz)
+        key = (label(agent_id), start, offset, agent_id if group == "agent" else 0)
         found = rows.get(key)
         if found is None:
             found = rows[key] = AgentRow(
@@ -326,6 +327,7 @@ def agent_report(
                 0,
                 0,
                 {},
+                utc_offset=offset,
             )
         return found
 
@@ -360,7 +362,7 @@ def agent_report(
                 r.first_login = login
             if logout is not None and (r.last_logout is None or logout > r.last_logout):
                 r.last_logout = logout
-    return sorted(rows.values(), key=lambda r: (r.period or datetime.min, r.key))
+    return sorted(rows.values(), key=lambda r: (r.period or datetime.min, -r.utc_offset, r.key))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,222 @@
+"""The projection tables on SQLite and PostgreSQL: kept up to date from the live center's
+event log, equal to a rebuild, and read back by the report queries in local time."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from centralita.app.center import LiveCenter
+from centralita.cli.main import app
+from centralita.core.events import (
+    AgentLoggedIn,
+    AgentLoggedOut,
+    AgentPaused,
+    AgentReadied,
+    CallerHungUp,
+    HoldEnded,
+    HoldStarted,
+    InteractionEnded,
+    OfferAccepted,
+    Tick,
+    TransferRequested,
+)
+from centralita.demo import DEMO_TENANT
+from centralita.reports import queries
+from centralita.reports.projection import PROJECTION_TABLES, Follower, rebuild
+from centralita.store.models import Queue, Tenant, User
+
+NEW_YORK = ZoneInfo("America/New_York")
+# 2026-11-01 04:00 UTC = 00:00 EDT; clocks fall back at 06:00 UTC (02:00 EDT → 01:00 EST)
+NIGHT = datetime(2026, 11, 1, 4, 0, tzinfo=UTC).timestamp()
+
+
+class Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Demo:
+    def __init__(self, store, start: float) -> None:
+        self.store = store
+        self.clock = Clock(start)
+        self.center = LiveCenter.from_store(store, clock=self.clock)
+        with store.read() as session:
+            self.tenant = session.scalars(select(Tenant).where(Tenant.slug == DEMO_TENANT)).one()
+            self.users = {u.username: str(u.id) for u in session.scalars(select(User))}
+            self.queues = {
+                q.name: q.id
+                for q in session.scalars(select(Queue).where(Queue.tenant_id == self.tenant.id))
+            }
+
+    auto_answer = False
+
+    def at(self, seconds: float, event=None, **arrival):
+        """Move the clock to `seconds` firing due timers, then handle the event; with
+        `auto_answer` every offer is accepted the moment it is made."""
+        while (d := self.center.next_deadline()) is not None and d <= seconds:
+            self.clock.now = d
+            self.center.handle(Tick())
+            self._answer()
+        self.clock.now = seconds
+        if arrival:
+            self.center.arrive(tenant_id=self.tenant.id, **arrival)
+        elif event is not None:
+            self.center.handle(event)
+        self._answer()
+
+    def _answer(self) -> None:
+        if not self.auto_answer:
+            return
+        for iid in list(self.center.router.interactions):
+            snap = self.center.router.interaction_snapshot(iid)
+            if snap.state == "offered":
+                self.center.handle(OfferAccepted(iid, snap.offered_to[0]))
+
+    def agent(self, name: str) -> str:
+        return self.users[name]
+
+
+def snapshot(store) -> dict[str, list]:
+    out = {}
+    with store.read() as session:
+        for model in PROJECTION_TABLES:
+            cols = list(model.__table__.columns)
+            rows = session.execute(select(*cols)).all()
+            out[model.__tablename__] = sorted(
+                tuple(round(v, 6) if isinstance(v, float) else str(v) for v in row) for row in rows
+            )
+    return out
+
+
+def busy_hour(d: Demo, follower: Follower | None) -> None:
+    """Two agents; calls answered, held, transferred, abandoned; catch up on the way."""
+    t0 = d.clock.now
+    ana, carlos = d.agent("ana"), d.agent("carlos")
+    sales = str(d.queues["Ventas"])
+    steps = [
+        (0, AgentLoggedIn(ana), {}),
+        (0, AgentLoggedIn(carlos), {}),
+        (30, None, {"interaction_id": "a1", "queue": "Ventas", "ani": "3001"}),
+        (35, None, {"interaction_id": "a2", "queue": "Soporte", "ani": "3002"}),
+        (36, None, {"interaction_id": "a3", "queue": "Ventas", "ani": "3003"}),
+        (60, CallerHungUp("a3"), {}),
+        (100, HoldStarted("a1"), {}),
+        (130, HoldEnded("a1"), {}),
+        (200, InteractionEnded("a1"), {}),
+        (250, TransferRequested("a2", queue=sales), {}),
+        (320, InteractionEnded("a2"), {}),
+        (400, AgentPaused(carlos, "break"), {}),
+        (950, AgentReadied(carlos), {}),
+        (1000, AgentLoggedOut(ana), {}),
+    ]
+    d.auto_answer = True
+    for offset, event, arrival in steps:
+        d.at(t0 + offset, event, **arrival)
+        if follower is not None:
+            follower.catch_up()
+    d.auto_answer = False
+
+
+def test_given_live_traffic_when_followed_in_batches_then_tables_equal_a_rebuild(demo_store):
+    d = Demo(demo_store, NIGHT)
+    follower = Follower(demo_store)
+    busy_hour(d, follower)
+    # a restarted follower resumes from the stored cursor and memory
+    d.at(d.clock.now + 60, AgentLoggedOut(d.agent("carlos")))
+    assert Follower(demo_store).catch_up() > 0
+    followed = snapshot(demo_store)
+    assert followed["report_calls"] and followed["report_agent_sessions"]
+
+    result = rebuild(demo_store)
+    assert result.events > 20 and result.calls == len(followed["report_calls"])
+    assert snapshot(demo_store) == followed
+    # the old follower notices the rebuild and continues from it without counting twice
+    assert follower.catch_up() == 0
+    assert snapshot(demo_store) == followed
+
+
+def test_queue_report_in_local_time_across_a_daylight_saving_change(demo_store):
+    d = Demo(demo_store, NIGHT)
+    ana = d.agent("ana")
+    sales = d.queues["Ventas"]
+    d.at(NIGHT, AgentLoggedIn(ana))
+    # 05:30 UTC = 01:30 EDT and 06:30 UTC = 01:30 EST: the same wall-clock time twice
+    for i, utc_hour in enumerate((5.5, 6.5)):
+        start = NIGHT + (utc_hour - 4) * 3600
+        d.at(start, None, interaction_id=f"dst{i}", queue="Ventas")
+        d.at(start + 4, OfferAccepted(f"dst{i}", ana))
+        d.at(start + 64, InteractionEnded(f"dst{i}"))
+    d.at(NIGHT + 4 * 3600, AgentLoggedOut(ana))
+    Follower(demo_store).catch_up()
+    f = queries.Filters(
+        [d.tenant.id], date(2026, 11, 1), date(2026, 11, 1), NEW_YORK, queue_ids=[sales]
+    )
+    with demo_store.read() as session:
+        hourly = queries.queue_report(session, f, "60")
+        daily = queries.queue_report(session, f, "day")
+        agents = queries.agent_report(session, f, "60")
+    assert [(r.period.hour, r.utc_offset, r.answered) for r in hourly] == [
+        (1, -240, 1),
+        (1, -300, 1),
+    ]
+    (day,) = daily
+    assert (day.offered, day.answered, day.asa, day.aht) == (2, 2, 4.0, 60.0 + 10.0)
+    assert day.service_level == 1.0 and day.average_abandon is None
+    # ana was logged in 00:00 EDT .. 03:00 EST: 4 hours, 01:00 twice
+    assert len(agents) == 4 and sum(r.logged_in for r in agents) == 4 * 3600
+
+
+def test_a_call_and_a_shift_crossing_midnight_belong_where_they_started(demo_store):
+    bogota = ZoneInfo("America/Bogota")  # UTC-5, no daylight saving
+    midnight = datetime(2026, 3, 3, 0, 0, tzinfo=bogota).timestamp()
+    d = Demo(demo_store, midnight - 600)
+    ana = d.agent("ana")
+    d.at(midnight - 600, AgentLoggedIn(ana))  # 23:50
+    d.at(midnight - 10, None, interaction_id="late", queue="Ventas")  # 23:59:50
+    d.at(midnight + 4, OfferAccepted("late", ana))  # answered after 14 s, next day
+    d.at(midnight + 300, InteractionEnded("late"))
+    d.at(midnight + 1200, AgentLoggedOut(ana))  # 00:20
+    Follower(demo_store).catch_up()
+    f = queries.Filters([d.tenant.id], date(2026, 3, 2), date(2026, 3, 3), bogota)
+    with demo_store.read() as session:
+        days = queries.queue_report(session, f, "day", by_queue=False)
+        agent_days = queries.agent_report(session, f, "day")
+        (login,) = queries.agent_sessions(session, f)
+    assert [(r.period.day, r.offered, r.answered) for r in days] == [(2, 1, 1)]
+    assert [(r.period.day, r.logged_in) for r in agent_days if r.agent_id == int(ana)] == [
+        (2, 600.0),
+        (3, 1200.0),
+    ]
+    assert login.seconds == 1800.0
+
+
+def test_bad_report_requests_name_the_field(demo_store):
+    with pytest.raises(queries.BadReportRequest) as err:
+        queries.Filters([1], date(2026, 3, 3), date(2026, 3, 2))
+    assert err.value.to_dict()["field"] == "end"
+    f = queries.Filters([1], date(2026, 3, 2), date(2026, 3, 3))
+    with demo_store.read() as session, pytest.raises(queries.BadReportRequest) as err:
+        queries.queue_report(session, f, "45")
+    assert err.value.to_dict()["code"] == "invalid-report"
+
+
+def test_cli_rebuild_and_update_print_their_figures(demo_url, demo_store, monkeypatch):
+    d = Demo(demo_store, NIGHT)
+    busy_hour(d, None)
+    monkeypatch.setenv("CENTRALITA_DATABASE_URL", demo_url)
+    update = CliRunner().invoke(app, ["reports", "update"])
+    assert update.exit_code == 0, update.output
+    assert "projected" in update.output and "projected 0 " not in update.output
+    followed = snapshot(demo_store)
+    result = CliRunner().invoke(app, ["reports", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert "rebuilt the reports from" in result.output and "events/s" in result.output
+    assert snapshot(demo_store) == followed
