@@ -53,6 +53,12 @@ class Settings(BaseModel):
     timezone: str = Field(default="America/Bogota", description="the center's time zone")
     language: Literal["es", "en"] = Field(default="es", description="default UI language")
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    reports_update_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        description="how often the live center brings the report tables up to date "
+        "(0: never; then run `centralita reports update`)",
+    )
 
     @field_validator("timezone")
     @classmethod
