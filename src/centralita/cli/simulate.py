@@ -1,9 +1,15 @@
-"""`centralita simulate`: a simulated day of the center, on the real routing core."""
+"""`centralita simulate`: a simulated day of the center, on the real routing core.
+
+With `--store` the simulated days are written into a tenant's event log and interactions,
+as the live center would have written them (`centralita.app.history`).
+"""
 
 from __future__ import annotations
 
 import json
 import math
+from dataclasses import asdict
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from centralita.cli.common import clear_errors
+from centralita.cli.common import ConfigOption, clear_errors, settings_from
 from centralita.errors import Invalid
 from centralita.sim.replications import Report, run_scenario
 from centralita.sim.scenario import Scenario, clock_seconds, load_scenario
@@ -38,6 +44,20 @@ ScenarioArgument = typer.Argument(..., help="Scenario file (YAML), see docs/simu
 PlotOption = typer.Option(
     None, "--plot", help="Write a PNG of intraday service level and queue length."
 )
+StoreOption = typer.Option(
+    False,
+    "--store",
+    help="Write the simulated days into --tenant's event log and interactions, as the live "
+    "center would (day k is replication k of the seed); each day is stored once.",
+)
+TenantOption = typer.Option(None, "--tenant", help="With --store: the tenant's slug.")
+StartOption = typer.Option(
+    None, "--start", help="With --store: the first day, YYYY-MM-DD in the center's time zone."
+)
+DaysOption = typer.Option(None, "--days", min=1, help="With --store: how many days (default 1).")
+DatabaseOption = typer.Option(
+    None, "--database-url", help="With --store: the database (default: the configured one)."
+)
 
 
 def simulate(
@@ -48,12 +68,26 @@ def simulate(
     ),
     seed: int | None = typer.Option(None, "--seed", help="Seed (default: the scenario's)."),
     plot: Path | None = PlotOption,
+    store: bool = StoreOption,
+    tenant: str | None = TenantOption,
+    start: str | None = StartOption,
+    days: int | None = DaysOption,
+    database_url: str | None = DatabaseOption,
+    config: Path | None = ConfigOption,
 ) -> None:
     """Simulate the scenario's day with the live routing core and print its figures.
 
     Service level = answered within T ÷ (answered + abandoned after the short-abandon
     threshold); with --replications each figure is a mean with its 95% half-width.
+
+    With --store --tenant SLUG --start YYYY-MM-DD [--days N], the days are written into
+    the tenant's event log so reports can read them like real days.
     """
+    if store or tenant or start or days or database_url:
+        with clear_errors():
+            options = _StoreOptions(store, tenant, start, days, database_url, replications, plot)
+            _store(scenario, options, seed, config, json_output)
+        return
     with clear_errors():
         spec = load_scenario(scenario)
         report = _run(spec, scenario, replications, seed, show_progress=not json_output)
@@ -91,6 +125,122 @@ def _run(
             source=str(path),
             progress=lambda share: progress.update(task, completed=share),
         )
+
+
+class _StoreOptions:
+    """The --store options, checked before anything is read or written."""
+
+    def __init__(
+        self,
+        store: bool,
+        tenant: str | None,
+        start: str | None,
+        days: int | None,
+        database_url: str | None,
+        replications: int,
+        plot: Path | None,
+    ) -> None:
+        if not store:
+            raise Invalid(
+                "--tenant, --start, --days and --database-url go with --store", field="store"
+            )
+        if not tenant:
+            raise Invalid("--store needs --tenant SLUG (the tenant to write into)", field="tenant")
+        if not start:
+            raise Invalid("--store needs --start YYYY-MM-DD (the first day)", field="start")
+        if replications != 1 or plot is not None:
+            raise Invalid(
+                "--store writes days, one replication each: use --days, not --replications "
+                "or --plot",
+                field="store",
+            )
+        try:
+            self.first = date.fromisoformat(start)
+        except ValueError:
+            raise Invalid(
+                f"--start: {start!r} is not a date (YYYY-MM-DD)", field="start", value=start
+            ) from None
+        self.tenant = tenant
+        self.days = days or 1
+        self.database_url = database_url
+
+
+def _store(
+    path: Path, options: _StoreOptions, seed: int | None, config: Path | None, as_json: bool
+) -> None:
+    from centralita.app.history import store_days
+    from centralita.cli.serve import _ready_store
+
+    spec = load_scenario(path)
+    settings = settings_from(config, database_url=options.database_url)
+    plan = [(options.first + timedelta(days=k), spec) for k in range(options.days)]
+    store = _ready_store(settings)
+    console = Console(stderr=True)
+    try:
+        with Progress(
+            TextColumn("[bold]storing[/bold] {task.description}"),
+            BarColumn(),
+            TextColumn("{task.percentage:>3.0f}%"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+            disable=as_json or not console.is_terminal,
+        ) as progress:
+            task = progress.add_task(f"{spec.name}, {options.days} days", total=1.0)
+            history = store_days(
+                store,
+                options.tenant,
+                plan,
+                base=path.parent,
+                timezone=settings.timezone,
+                seed=seed,
+                source=str(path),
+                progress=lambda share: progress.update(task, completed=share),
+            )
+    finally:
+        store.dispose()
+    for note in history.ids.notes:
+        typer.echo(f"note: {note}", err=True)
+    if as_json:
+        document = {
+            "scenario": spec.name,
+            "tenant": options.tenant,
+            "days": [
+                {
+                    "date": d.day.isoformat(),
+                    "calls": d.run.calls,
+                    "queues": {q: asdict(m) for q, m in d.run.measures.queues.items()},
+                }
+                for d in history.days
+            ],
+            "events": history.events,
+            "interactions": history.interactions,
+            "wall_seconds": history.wall_seconds,
+            "events_per_second": history.events_per_second,
+        }
+        typer.echo(json.dumps(_finite(document), indent=2))
+        return
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, caption="offered calls · service level")
+    table.add_column("Day", no_wrap=True)
+    for queue in spec.queues:
+        table.add_column(queue.id, justify="right", no_wrap=True)
+    for d in history.days:
+        cells = []
+        for queue in spec.queues:
+            figures = d.run.measures.queues[queue.id]
+            cells.append(f"{figures.offered:,} · {figures.service_level:.0%}")
+        table.add_row(f"{d.day:%a %Y-%m-%d}", *cells)
+    last = plan[-1][0]
+    typer.echo(
+        f"Stored {options.days} simulated day{'s' if options.days > 1 else ''} of "
+        f"{spec.name!r} in tenant {options.tenant!r} ({options.first} to {last}, "
+        f"{settings.timezone}):"
+    )
+    Console(soft_wrap=True).print(table)
+    typer.echo(
+        f"{history.interactions:,} interactions, {history.events:,} events written in "
+        f"{history.wall_seconds:.1f} s ({history.events_per_second:,.0f} events/s)"
+    )
 
 
 def _plot(document: dict[str, Any], spec: Scenario, path: Path) -> None:
