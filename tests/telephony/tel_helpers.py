@@ -150,3 +150,31 @@ async def stop_process(proc: asyncio.subprocess.Process, timeout: float = 15) ->
     if proc.returncode is None:
         proc.terminate()
     return await wait_process(proc, timeout)
+
+
+def blocks_with(path: Path, freqs: list[float], min_share: float = 0.8) -> int:
+    """How many loud 100 ms blocks of the WAV are dominated by one of `freqs`."""
+    rate, samples = read_wav(path)
+    block = rate // 10
+    count = 0
+    for i in range(0, len(samples) - block + 1, block):
+        chunk = samples[i : i + block]
+        if math.sqrt(sum(s * s for s in chunk) / block) <= 200:
+            continue
+        if max(goertzel_share(chunk, rate, f) for f in freqs) > min_share:
+            count += 1
+    return count
+
+
+def loud_blocks_without(path: Path, freqs: list[float], max_share: float = 0.5) -> int:
+    """Loud 100 ms blocks where none of `freqs` dominates (speech, not a tone)."""
+    rate, samples = read_wav(path)
+    block = rate // 10
+    count = 0
+    for i in range(0, len(samples) - block + 1, block):
+        chunk = samples[i : i + block]
+        if math.sqrt(sum(s * s for s in chunk) / block) <= 200:
+            continue
+        if max(goertzel_share(chunk, rate, f) for f in freqs) < max_share:
+            count += 1
+    return count

@@ -1,0 +1,419 @@
+"""Voice: the glue between the SIP engine, the stations' registrar and the live center.
+
+SIP becomes core events and core commands become SIP; the core decides, this only
+executes (telephony keeps no routing state, and neither does this beyond which SIP leg
+belongs to which interaction):
+
+    carrier INVITE (ANI, DNIS) ─► intake.resolve ─► answer, music on hold ─► Runner.arrive
+    OfferToAgent ─► the agent's registered station is called (auto-answer if it asks)
+        no registered station, busy, unreachable ─► OfferRejected (core: agent "missed",
+        the caller keeps its place and the next agent is tried at once)
+    station answers ─► OfferAccepted ─► ConnectToAgent ─► bridge both ways
+    ring timeout (core timer) / caller gone ─► CancelOffer ─► CANCEL to the station
+    caller hangs up ─► CallerHungUp;  agent hangs up ─► InteractionEnded (wrap-up)
+    a bridged leg that stops sending RTP for `media_timeout` ─► hung up as gone
+
+    voice = VoiceCenter(runner, engine, registrar, book, VoiceSettings())
+    await voice.start() ... await voice.stop()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from centralita.app import intake
+from centralita.app.runner import Runner
+from centralita.app.voice_prompts import music_on_hold, position_prompt
+from centralita.app.voice_stations import StationBook, StationInfo, do_record_registration
+from centralita.clock import utcnow
+from centralita.core.commands import (
+    CancelOffer,
+    ConnectToAgent,
+    OfferToAgent,
+    OverflowTo,
+    RejectInteraction,
+)
+from centralita.core.events import CallerHungUp, InteractionEnded, OfferAccepted, OfferRejected
+from centralita.errors import CentralitaError
+from centralita.telephony import (
+    CallAnswered,
+    CallArrived,
+    CallEnded,
+    Engine,
+    PlaybackFinished,
+    TelephonyError,
+)
+from centralita.telephony.registrar import Registrar, RegistrarEvent
+from centralita.tts import PromptCache
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class VoiceSettings:
+    language: str = "es"
+    #: Seconds in the queue before the first position announcement, and between them.
+    announce_first: float = 10.0
+    announce_every: float = 30.0
+    #: A bridged leg that sends no RTP for this long is taken as gone.
+    media_timeout: float = 20.0
+    prompts_dir: Path = Path("var/prompts")
+
+
+@dataclass(eq=False)
+class VoiceCall:
+    """One inbound call and the agent leg ringing or talking for it."""
+
+    interaction_id: str
+    caller: str
+    ani: str
+    agent_id: str | None = None
+    agent_leg: str | None = None
+    station: str | None = None
+    bridged: bool = False
+    caller_gone: bool = False
+    closed: bool = False  # the core has been told the conversation is over
+    cancelled: set[str] = field(default_factory=set)  # agent legs we hung up ourselves
+    announcer: asyncio.Task[None] | None = None
+    silent_since: dict[str, tuple[int, float]] = field(default_factory=dict)
+
+
+class VoiceCenter:
+    def __init__(
+        self,
+        runner: Runner,
+        engine: Engine,
+        registrar: Registrar,
+        book: StationBook,
+        settings: VoiceSettings | None = None,
+    ) -> None:
+        self.runner = runner
+        self.engine = engine
+        self.registrar = registrar
+        self.book = book
+        self.settings = settings or VoiceSettings()
+        self.prompts = PromptCache(self.settings.prompts_dir)
+        self.calls: dict[str, VoiceCall] = {}
+        self._legs: dict[str, tuple[VoiceCall, str]] = {}  # leg → (call, "caller"|"agent")
+        self._commands: asyncio.Queue[Any] = asyncio.Queue()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._moh: Path | None = None
+        self._stopped = False
+        #: (interaction, position) of every announcement played, oldest first.
+        self.announced: list[tuple[str, int]] = []
+        self.prompts_finished = 0
+
+    # --- lifecycle -----------------------------------------------------------------
+    async def start(self) -> None:
+        self._moh = await asyncio.to_thread(music_on_hold, self.settings.prompts_dir)
+        self.runner.on_commands(self._on_commands)
+        chained = self.registrar.on_event
+
+        def on_registrar_event(event: RegistrarEvent) -> None:
+            self._journal(event)
+            chained(event)
+
+        self.registrar.on_event = on_registrar_event
+        for work in (self._pump_events, self._run_commands, self._watch_media):
+            self._tasks.append(asyncio.create_task(self._forever(work)))
+
+    async def stop(self) -> None:
+        self._stopped = True
+        for task in self._tasks:
+            task.cancel()
+        for call in self.calls.values():
+            if call.announcer is not None:
+                call.announcer.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+
+    async def _forever(self, work: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        while True:
+            try:
+                await work()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("voice: %s failed; carrying on", work.__name__)
+
+    # --- SIP events ----------------------------------------------------------------
+    async def _pump_events(self) -> None:
+        while True:
+            event = await self.engine.events.get()
+            if isinstance(event, CallArrived):
+                await self._arrived(event)
+            elif isinstance(event, CallAnswered):
+                await self._answered(event.call_id)
+            elif isinstance(event, CallEnded):
+                await self._ended(event)
+            elif isinstance(event, PlaybackFinished):
+                self.prompts_finished += 1
+                call, role = self._legs.get(event.call_id, (None, ""))
+                if call is not None and role == "caller" and self._queued(call):
+                    await self._quietly(
+                        self.engine.play_file(call.caller, self._moh_path(), loop=True)
+                    )
+
+    async def _arrived(self, event: CallArrived) -> None:
+        leg = event.call_id
+        try:
+            routing = intake.resolve(
+                self.runner.center.store, ani=event.ani or None, dnis=event.dnis
+            )
+        except intake.NoSuchNumber:
+            log.info("voice: nobody answers %r; 404 to %s", event.dnis, leg)
+            await self._quietly(self.engine.hangup(leg, 404))
+            return
+        call = VoiceCall(intake.new_interaction_id(), leg, event.ani)
+        self.calls[call.interaction_id] = call
+        self._legs[leg] = (call, "caller")
+        try:
+            await self.engine.answer(leg)
+            await self.engine.play_file(leg, self._moh_path(), loop=True)
+            self.runner.arrive(
+                interaction_id=call.interaction_id,
+                tenant_id=routing.tenant_id,
+                queue=routing.queue,
+                ani=event.ani or None,
+                dnis=event.dnis,
+                contact_id=routing.contact_id,
+                campaign_id=routing.campaign_id,
+            )
+        except Exception:
+            log.exception("voice: call %s could not enter the center", leg)
+            call.closed = True
+            await self._quietly(self.engine.hangup(leg, 503))
+            return
+        call.announcer = asyncio.create_task(self._announce(call))
+
+    async def _answered(self, leg: str) -> None:
+        call, role = self._legs.get(leg, (None, ""))
+        if call is None or role != "agent" or leg != call.agent_leg or leg in call.cancelled:
+            return
+        assert call.agent_id is not None
+        if not self._core(OfferAccepted(call.interaction_id, call.agent_id)):
+            call.cancelled.add(leg)  # the offer ended meanwhile (timeout, caller gone)
+            await self._quietly(self.engine.hangup(leg))
+
+    async def _ended(self, event: CallEnded) -> None:
+        found = self._legs.pop(event.call_id, None)
+        if found is None:
+            return
+        call, role = found
+        if role == "caller":
+            call.caller_gone = True
+            if not call.closed:
+                call.closed = True
+                self._core(CallerHungUp(call.interaction_id))
+            if call.agent_leg is not None:  # ringing or talking: it goes too
+                call.cancelled.add(call.agent_leg)
+                await self._quietly(self.engine.hangup(call.agent_leg))
+        elif event.call_id in call.cancelled or event.call_id != call.agent_leg:
+            pass  # we hung this leg up ourselves (cancelled, or found dead)
+        elif not call.bridged:
+            # the station refused, was busy or unreachable: the core tries someone else
+            assert call.agent_id is not None
+            log.info("voice: station %s failed (%s %s)", call.station, event.status, event.reason)
+            self._core(OfferRejected(call.interaction_id, call.agent_id))
+        else:
+            self._agent_hung_up(call)
+            await self._quietly(self.engine.hangup(call.caller))
+        if event.call_id == call.agent_leg:
+            call.agent_leg = None
+        self._forget_if_done(call)
+
+    def _agent_hung_up(self, call: VoiceCall) -> None:
+        if not call.closed:
+            call.closed = True
+            self._core(InteractionEnded(call.interaction_id))
+
+    # --- core commands -------------------------------------------------------------
+    def _on_commands(self, commands: list[Any]) -> None:
+        if not self._stopped:
+            for command in commands:
+                if command.interaction_id in self.calls:
+                    self._commands.put_nowait(command)
+
+    async def _run_commands(self) -> None:
+        while True:
+            command = await self._commands.get()
+            call = self.calls.get(command.interaction_id)
+            if call is None:
+                continue
+            if isinstance(command, OfferToAgent):
+                await self._offer(call, command.agent_id)
+            elif isinstance(command, CancelOffer):
+                leg = call.agent_leg
+                if command.agent_id == call.agent_id and leg is not None and not call.bridged:
+                    call.cancelled.add(leg)
+                    await self._quietly(self.engine.hangup(leg))
+            elif isinstance(command, ConnectToAgent):
+                await self._connect(call)
+            elif isinstance(command, (RejectInteraction, OverflowTo)):
+                log.info("voice: %s; hanging up %s", command, call.caller)
+                call.closed = True
+                await self._quietly(self.engine.hangup(call.caller))
+
+    async def _offer(self, call: VoiceCall, agent_id: str) -> None:
+        station = self._station_for(agent_id)
+        bindings = self.registrar.contacts(station.extension) if station else []
+        if call.caller_gone:
+            return
+        if station is None or not bindings:
+            log.info("voice: agent %s has no registered station; offer refused", agent_id)
+            self._core(OfferRejected(call.interaction_id, agent_id))
+            return
+        headers = {"P-Asserted-Identity": f"<sip:{call.ani or 'anonymous'}@{self.registrar.host}>"}
+        if station.auto_answer:
+            headers["Call-Info"] = f"<{self.registrar.uri}>;answer-after=0"
+            headers["Alert-Info"] = "<urn:alert:service:auto-answer>;info=alert-autoanswer"
+        call.agent_id, call.station = agent_id, station.extension
+        try:
+            leg = await self.engine.dial(bindings[0].contact, headers)
+        except TelephonyError:
+            log.exception("voice: could not call station %s", station.extension)
+            self._core(OfferRejected(call.interaction_id, agent_id))
+            return
+        call.agent_leg = leg
+        self._legs[leg] = (call, "agent")
+
+    async def _connect(self, call: VoiceCall) -> None:
+        if call.agent_leg is None or call.caller_gone:
+            return
+        if call.announcer is not None:
+            call.announcer.cancel()
+        call.bridged = True
+        try:
+            await self.engine.bridge(call.caller, call.agent_leg)
+        except CentralitaError:
+            log.info("voice: bridge of %s failed; a leg ended meanwhile", call.interaction_id)
+
+    def _station_for(self, agent_id: str) -> StationInfo | None:
+        """The station the agent logged in at on the desktop, else the one it owns."""
+        declared = self.runner.view.stations.get(agent_id)
+        if declared:
+            station = self.book.station(declared)
+            if station is not None:
+                return station
+        return self.book.station_of_agent(agent_id)
+
+    # --- waiting -------------------------------------------------------------------
+    async def _announce(self, call: VoiceCall) -> None:
+        await asyncio.sleep(self.settings.announce_first)
+        while self._queued(call):
+            position = self._position(call.interaction_id)
+            if position:
+                prompt = await asyncio.to_thread(
+                    position_prompt, self.prompts, position, self.settings.language
+                )
+                if self._queued(call):
+                    await self._quietly(self.engine.stop_playback(call.caller))
+                    await self._quietly(self.engine.play_file(call.caller, prompt))
+                    self.announced.append((call.interaction_id, position))
+                    log.info("voice: told %s it is number %d", call.interaction_id, position)
+            await asyncio.sleep(self.settings.announce_every)
+
+    def _position(self, interaction_id: str) -> int | None:
+        """1 + the interactions ahead in the same queue (priority, then time queued)."""
+        router = self.runner.center.router
+        try:
+            mine = router.interaction_snapshot(interaction_id)
+        except CentralitaError:
+            return None
+        if mine.state not in ("waiting", "offered"):
+            return None
+        key = (-mine.priority, mine.enqueued_at)
+        ahead = 0
+        for other_id in router.interaction_ids():
+            other = router.interaction_snapshot(other_id)
+            if (
+                other_id != interaction_id
+                and other.queue_id == mine.queue_id
+                and other.state in ("waiting", "offered")
+                and (-other.priority, other.enqueued_at) < key
+            ):
+                ahead += 1
+        return ahead + 1
+
+    # --- dead legs -----------------------------------------------------------------
+    async def _watch_media(self) -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            now = self.runner.center.now()
+            for call in [c for c in self.calls.values() if c.bridged and not c.closed]:
+                leg = call.agent_leg
+                if leg is not None and leg in self._legs and leg not in call.cancelled:
+                    await self._check_media(call, leg, now)
+
+    async def _check_media(self, call: VoiceCall, leg: str, now: float) -> None:
+        try:
+            stats = await self.engine.media_stats(leg)
+        except CentralitaError:
+            return
+        seen, since = call.silent_since.get(leg, (-1, now))
+        if stats.rx_packets != seen:
+            call.silent_since[leg] = (stats.rx_packets, now)
+            return
+        if now - since < self.settings.media_timeout:
+            return
+        log.warning(
+            "voice: no RTP from station %s for %.0f s; it is gone", call.station, now - since
+        )
+        call.silent_since.pop(leg, None)
+        call.cancelled.add(leg)
+        if call.station is not None:
+            self.registrar.forget(call.station, reason="vanished")
+        self._agent_hung_up(call)
+        await self._quietly(self.engine.hangup(call.caller))
+        await self._quietly(self.engine.hangup(leg))
+
+    # --- helpers -------------------------------------------------------------------
+    def _queued(self, call: VoiceCall) -> bool:
+        return not (call.bridged or call.caller_gone or call.closed)
+
+    def _forget_if_done(self, call: VoiceCall) -> None:
+        if call.caller not in self._legs and call.agent_leg not in self._legs:
+            if call.announcer is not None:
+                call.announcer.cancel()
+            self.calls.pop(call.interaction_id, None)
+
+    def _core(self, event: Any) -> bool:
+        """Hand `event` to the live center; False if the core refused it (a race with
+        a timer or the other leg: the core's state already says what happened)."""
+        try:
+            self.runner.handle(event)
+        except CentralitaError as exc:
+            log.info("voice: the core refused %r: %s", event, exc)
+            return False
+        return True
+
+    def _journal(self, event: RegistrarEvent) -> None:
+        """Write what the registrar saw to the event log (with the station's tenant)."""
+        try:
+            station = self.book.station(event.extension) if event.extension else None
+            with self.runner.center.store.transaction() as tx:
+                do_record_registration(
+                    tx, event, tenant_id=station.tenant_id if station else None, at=utcnow()
+                )
+        except Exception:
+            log.exception("voice: could not journal %r", event)
+
+    def _moh_path(self) -> Path:
+        assert self._moh is not None, "VoiceCenter.start() first"
+        return self._moh
+
+    @staticmethod
+    async def _quietly(command: Coroutine[Any, Any, None]) -> None:
+        """Run an engine command on a leg that may have ended meanwhile."""
+        try:
+            await command
+        except CentralitaError as exc:
+            log.debug("voice: %s", exc)

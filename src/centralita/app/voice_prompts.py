@@ -1,0 +1,64 @@
+"""What a waiting caller hears: music on hold and the position announcements.
+
+The music is generated (no recording to license): a slow G-major arpeggio of soft sine
+notes, 8 s that loop, written once under the prompts directory. Its notes (392, 494,
+587 Hz) stay clear of the tones the tests send through a bridged call. Announcements are
+espeak-ng prompts (`centralita.tts.PromptCache`, cached by content) in Spanish or English.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import tempfile
+import wave
+from array import array
+from pathlib import Path
+
+from centralita.tts import PromptCache
+
+RATE = 16000
+MOH_NOTES = (392.0, 494.0, 587.0, 494.0)
+MOH_VERSION = 1
+
+POSITION = {
+    "es": "Su llamada es importante para nosotros. Usted es el número {n} en la fila. "
+    "Por favor, espere en línea.",
+    "en": "Your call is important to us. You are number {n} in the queue. Please hold.",
+}
+
+
+def music_on_hold(directory: Path) -> Path:
+    """The music-on-hold WAV (16 kHz mono), generated on first use."""
+    path = Path(directory) / f"music-on-hold-v{MOH_VERSION}.wav"
+    if path.exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    samples = array("h")
+    note_len = 2 * RATE
+    fade = RATE // 10
+    for freq in MOH_NOTES:
+        for i in range(note_len):
+            envelope = min(1.0, i / fade, (note_len - i) / fade)
+            value = math.sin(2 * math.pi * freq * i / RATE) + 0.3 * math.sin(
+                2 * math.pi * 2 * freq * i / RATE
+            )
+            samples.append(int(5000 * envelope * value))
+    if sys.byteorder == "big":
+        samples.byteswap()
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    os.close(fd)
+    with wave.open(tmp, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(RATE)
+        wav.writeframes(samples.tobytes())
+    os.replace(tmp, path)
+    return path
+
+
+def position_prompt(cache: PromptCache, position: int, language: str) -> Path:
+    """ "You are number N in the queue" in `language` ("es" or "en"), synthesised once."""
+    text = POSITION.get(language, POSITION["es"]).format(n=position)
+    return cache.prompt(text, language=language if language in POSITION else "es", sample_rate=RATE)

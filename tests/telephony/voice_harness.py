@@ -1,0 +1,138 @@
+"""A whole voice center for end-to-end tests: the demo company's store, the live center
+on a runner, the SIP engine, the stations' registrar and the voice adapter, all real,
+on 127.0.0.1 — plus sipp carriers and agents' phones (agent_ua.py) to call and ring.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from centralita.app.center import LiveCenter
+from centralita.app.directory import load_directory
+from centralita.app.live import LiveView
+from centralita.app.runner import Runner
+from centralita.app.voice import VoiceCenter, VoiceSettings
+from centralita.app.voice_stations import StationBook, do_set_station
+from centralita.clock import utcnow
+from centralita.demo import DEMO_TENANT
+from centralita.store import events
+from centralita.store.db import Store
+from centralita.store.models import Event, Tenant, User
+from centralita.telephony import Engine, EngineConfig
+from centralita.telephony.registrar import Registrar
+from telephony.tel_helpers import SIPP_DIR, free_udp_port, start_agent_ua
+
+REALM = "centralita"
+SALES_DNIS = "6015550100"  # the demo's Ventas campaign
+ANI = "+573001234567"
+EXTENSIONS = {"ana": "1001", "carlos": "1002", "gloria": "1003"}
+
+
+def password(extension: str) -> str:
+    return f"pw-{extension}-secret"
+
+
+@dataclass
+class Center:
+    store: Store
+    runner: Runner
+    engine: Engine
+    registrar: Registrar
+    voice: VoiceCenter
+    tenant_id: int
+    agents: dict[str, str]  # username → core agent id
+    tmp: Path
+    registrar_events: list[Any]
+
+    def agent_state(self, username: str) -> tuple[str, str | None]:
+        snap = self.runner.center.router.agent_snapshot(self.agents[username])
+        return snap.state.value, snap.reason
+
+    def stored(self, kind: str) -> list[Event]:
+        with self.store.read() as session:
+            return [e for e in events.read(session, limit=10**6) if e.kind == kind]
+
+    def outcomes(self) -> list[str]:
+        self.runner.commit()
+        return [e.payload["outcome"] for e in self.stored("acd.interaction_closed")]
+
+    async def phone(self, log_name: str, user: str, *args: str, pw: str | None = None) -> Any:
+        extension = EXTENSIONS[user]
+        return await start_agent_ua(
+            self.tmp / log_name,
+            self.registrar.uri,
+            extension,
+            pw if pw is not None else password(extension),
+            *args,
+        )
+
+    async def carrier(self, scenario: str, *args: str) -> asyncio.subprocess.Process:
+        """sipp calling the center's sales number with ANI in P-Asserted-Identity."""
+        argv = [f"127.0.0.1:{self.engine.port}", "-sf", str(SIPP_DIR / scenario)]
+        argv += ["-s", SALES_DNIS, "-key", "ani", ANI, "-mp", str(free_udp_port())]
+        argv += ["-i", "127.0.0.1", "-mi", "127.0.0.1", "-m", "1", "-l", "1", "-nostdin"]
+        argv += ["-timeout", "60s", "-timeout_error", *args]
+        argv += ["-trace_err", "-error_file", str(self.tmp / f"sipp-{scenario}.err")]
+        return await asyncio.create_subprocess_exec(
+            "sipp", *argv, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
+        )
+
+
+@asynccontextmanager
+async def voice_center(
+    db_file: Path,
+    tmp: Path,
+    *,
+    ring_timeout: float = 15.0,
+    auto_answer: tuple[str, ...] = (),
+    settings: VoiceSettings | None = None,
+) -> AsyncIterator[Center]:
+    store = Store.from_url(f"sqlite:///{db_file}")
+    with store.read() as session:
+        tenant_id = session.scalars(select(Tenant.id).where(Tenant.slug == DEMO_TENANT)).one()
+        agents = {u.username: str(u.id) for u in session.scalars(select(User))}
+        directory = load_directory(session)
+    directory.queues = [dataclasses.replace(q, ring_timeout=ring_timeout) for q in directory.queues]
+    with store.transaction() as tx:
+        for user, extension in EXTENSIONS.items():
+            do_set_station(
+                tx,
+                tenant_id=tenant_id,
+                extension=extension,
+                password=password(extension),
+                user_id=int(agents[user]),
+                auto_answer=user in auto_answer,
+                realm=REALM,
+                at=utcnow(),
+                actor="test",
+            )
+    center = LiveCenter(store, directory)
+    runner = Runner(center, LiveView(center))
+    await runner.start()
+    engine = Engine(EngineConfig(port=0))
+    await engine.start()
+    book = StationBook(store, REALM)
+    seen: list[Any] = []
+    registrar = Registrar(book.credentials, port=0, realm=REALM, on_event=seen.append)
+    await registrar.start()
+    settings = settings or VoiceSettings(
+        announce_first=60, announce_every=60, media_timeout=3, prompts_dir=tmp / "prompts"
+    )
+    voice = VoiceCenter(runner, engine, registrar, book, settings)
+    await voice.start()
+    try:
+        yield Center(store, runner, engine, registrar, voice, tenant_id, agents, tmp, seen)
+    finally:
+        await voice.stop()
+        await registrar.stop()
+        await engine.stop()
+        await runner.stop()
+        store.dispose()
