@@ -17,11 +17,23 @@ from starlette.middleware.sessions import SessionMiddleware
 from centralita import __version__
 from centralita.app.center import LiveCenter
 from centralita.app.live import LiveView
+from centralita.app.reporting import follow_reports
 from centralita.app.runner import Runner
 from centralita.config import Settings
 from centralita.store.db import Store
 from centralita.web.errors import install_error_handlers
-from centralita.web.routes import admin, auth, contacts, desktop, forms, health, stream, wallboard
+from centralita.web.routes import (
+    admin,
+    auth,
+    contacts,
+    desktop,
+    forms,
+    health,
+    reports,
+    reports_api,
+    stream,
+    wallboard,
+)
 
 STATIC = Path(__file__).parent / "static"
 #: Started with the live center, stopped before it (the demo's simulated traffic).
@@ -41,6 +53,7 @@ def create_app(
         runner = Runner(center, LiveView(center, timezone=settings.timezone))
         app.state.runner = runner
         await runner.start()
+        stop_reports = await follow_reports(center, settings.reports_update_seconds)
         stops = [await extra(runner) for extra in extras]
         try:
             yield
@@ -48,6 +61,7 @@ def create_app(
             for stop in reversed(stops):
                 await stop()
             await runner.stop()
+            await stop_reports()
             if owned:
                 the_store.dispose()
 
@@ -69,6 +83,17 @@ def create_app(
     )
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (health, admin, auth, desktop, wallboard, contacts, forms, stream):
+    for module in (
+        health,
+        admin,
+        auth,
+        desktop,
+        wallboard,
+        contacts,
+        forms,
+        stream,
+        reports,
+        reports_api,
+    ):
         app.include_router(module.router)
     return app
