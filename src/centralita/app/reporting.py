@@ -60,6 +60,6 @@ async def follow_reports(center: LiveCenter, every: float) -> Callable[[], Await
         stopping.set()
         if task is not None:
             await task
-            await update()
+        await update()
 
     return stop
