@@ -59,6 +59,27 @@ class Settings(BaseModel):
         description="how often the live center brings the report tables up to date "
         "(0: never; then run `centralita reports update`)",
     )
+    reports_time: str | None = Field(
+        default=None,
+        pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
+        description="time of day (HH:MM, center's time zone) at which `centralita serve` "
+        "sends the previous day's reports (none: no scheduled reports)",
+    )
+    reports_tenants: str = Field(
+        default="", description="scheduled reports: comma-separated tenant slugs (empty: all)"
+    )
+    reports_folder: Path | None = Field(
+        default=None, description="scheduled reports: folder the files are written to"
+    )
+    reports_mail_to: str = Field(
+        default="", description="scheduled reports: comma-separated addresses to mail them to"
+    )
+    smtp_host: str = Field(default="127.0.0.1", description="SMTP server for mailed reports")
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="SMTP server port")
+    smtp_from: str = Field(default="centralita@localhost", description="sender of mail")
+    smtp_user: str | None = Field(default=None, description="SMTP user (none: no login)")
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP password")
+    smtp_starttls: bool = Field(default=False, description="upgrade SMTP with STARTTLS")
 
     @field_validator("timezone")
     @classmethod
