@@ -101,26 +101,6 @@ def prepare_tenant(
     session = tx.session
     specs = list(scenarios)
 
-    skills = {
-        s.name: s.id for s in session.scalars(select(Skill).where(Skill.tenant_id == tenant_id))
-    }
-    wanted_skills = {name for s in specs for g in s.agent_groups for name in g.skills}
-    wanted_skills |= {name for s in specs for a in s.arrivals for name in a.skills}
-    for s in specs:
-        for g in s.agent_groups:
-            wanted_skills |= set(s.group_queues(g))
-    for name in sorted(wanted_skills - set(skills)):
-        skills[name] = actions.do_create_skill(tx, tenant_id=tenant_id, name=name, **kw).id
-
-    reasons = set(
-        session.scalars(select(PauseReason.code).where(PauseReason.tenant_id == tenant_id))
-    )
-    wanted_reasons = {b.reason for s in specs for g in s.agent_groups for b in g.breaks}
-    for code in sorted(wanted_reasons - reasons - {MISSED}):
-        actions.do_create_pause_reason(
-            tx, tenant_id=tenant_id, code=code, label_en=code, label_es=code, max_seconds=None, **kw
-        )
-
     queues = {q.name: q for q in session.scalars(select(Queue).where(Queue.tenant_id == tenant_id))}
     for s in specs:
         for q in _in_overflow_order(s.queues):
@@ -132,6 +112,24 @@ def prepare_tenant(
                 _compare(row, q, mapping.notes)
             mapping.queues[q.id] = str(row.id)
             mapping.queue_names[str(row.id)] = row.name
+
+    skills = {
+        k.name: k.id for k in session.scalars(select(Skill).where(Skill.tenant_id == tenant_id))
+    }
+    wanted_skills = {name for s in specs for g in s.agent_groups for name in g.skills}
+    wanted_skills |= {name for s in specs for a in s.arrivals for name in a.skills}
+    wanted_skills |= {name for s in specs for q in s.queues for name in _skills_of(queues[q.id])}
+    for name in sorted(wanted_skills - set(skills)):
+        skills[name] = actions.do_create_skill(tx, tenant_id=tenant_id, name=name, **kw).id
+
+    reasons = set(
+        session.scalars(select(PauseReason.code).where(PauseReason.tenant_id == tenant_id))
+    )
+    wanted_reasons = {b.reason for s in specs for g in s.agent_groups for b in g.breaks}
+    for code in sorted(wanted_reasons - reasons - {MISSED}):
+        actions.do_create_pause_reason(
+            tx, tenant_id=tenant_id, code=code, label_en=code, label_es=code, max_seconds=None, **kw
+        )
 
     users = {
         u.username: u for u in session.scalars(select(User).where(User.tenant_id == tenant_id))
@@ -168,9 +166,13 @@ def prepare_tenant(
                     field="agent_groups",
                     username=username,
                 )
-            # the group's skills, and the skill named like each queue it serves (level 1
-            # unless given), so the live center's membership rule finds the same members
-            wanted = {q: 1 for q in s.group_queues(group)} | dict(group.skills)
+            # the group's skills, and those of each queue it serves that it lacks (a queue
+            # created here requires the skill named like it): the live center's membership
+            # rule then finds the members the simulator had
+            wanted: dict[str, int] = {}
+            for served in s.group_queues(group):
+                wanted |= _skills_of(queues[served])
+            wanted |= dict(group.skills)
             for name, level in wanted.items():
                 if (user.id, skills[name]) not in levels:
                     actions.do_set_agent_skill(
@@ -196,6 +198,10 @@ def prepare_tenant(
     ):
         mapping.contact_of_phone[number] = contact_id  # the lowest contact id wins, as intake
     return mapping
+
+
+def _skills_of(queue: Queue) -> dict[str, int]:
+    return {str(k): int(v) for k, v in dict(queue.settings.get("skills", {})).items()}
 
 
 def _in_overflow_order(queues: list[QueueSpec]) -> list[QueueSpec]:
