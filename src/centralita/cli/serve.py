@@ -64,6 +64,12 @@ def demo(
     host: str | None = typer.Option(None, help="address to listen on (default 127.0.0.1)"),
     port: int | None = typer.Option(None, help="port to listen on (default 8080)"),
     config: Path | None = ConfigOption,
+    history_days: int = typer.Option(
+        21,
+        "--history-days",
+        min=0,
+        help="days of simulated history written before today on first set-up (0: none)",
+    ),
 ) -> None:
     """Set up the database, seed the demo company and run the center with live traffic."""
     from centralita.app.demo_traffic import HUMAN_AGENTS, demo_traffic
@@ -74,8 +80,10 @@ def demo(
         migrate.upgrade(settings.database_url_plain)
         store = _ready_store(settings)
         created = seed_demo(store)
-    url = f"http://{settings.host}:{settings.port}"
     typer.echo(f"Demo company '{DEMO_TENANT}' {'created' if created else 'already there'}.")
+    with clear_errors():
+        _demo_history(store, settings, history_days)
+    url = f"http://{settings.host}:{settings.port}"
     typer.echo(f"Open {url}/ and sign in; {url}/docs is the API.")
     typer.echo(f"Demo users (password '{DEMO_PASSWORD}'):")
     for user in DEMO_USERS:
@@ -85,6 +93,41 @@ def demo(
         typer.echo(f"  {user.username:<12} {user.role}{note}")
     typer.echo("Simulated callers are ringing the campaigns' numbers; Ctrl+C stops the demo.")
     _run(settings, store, extras=(demo_traffic(DEMO_TENANT),))
+
+
+def _demo_history(store: Store, settings: Settings, days: int) -> None:
+    """The demo's simulated past days, on first set-up only, with a progress bar."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from centralita.demo_history import has_history, seed_demo_history
+
+    if days <= 0 or has_history(store):
+        return
+    console = Console(stderr=True)
+    with Progress(
+        TextColumn(f"[bold]simulating[/bold] {days} days of history"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    ) as progress:
+        task = progress.add_task("history", total=1.0)
+        history = seed_demo_history(
+            store,
+            timezone=settings.timezone,
+            days=days,
+            progress=lambda share: progress.update(task, completed=share),
+        )
+    if history is not None:
+        first, last = history.days[0].day, history.days[-1].day
+        typer.echo(
+            f"History: {len(history.days)} simulated days ({first} to {last}), "
+            f"{history.interactions:,} calls, {history.events:,} events in "
+            f"{history.wall_seconds:.1f} s ({history.events_per_second:,.0f} events/s)."
+        )
 
 
 def config(config: Path | None = ConfigOption) -> None:
