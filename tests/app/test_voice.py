@@ -17,10 +17,17 @@ from typing import Any
 import pytest
 
 from centralita.app.voice import VoiceSettings
-from centralita.core.events import AgentLoggedIn, AgentPaused
+from centralita.core.events import (
+    AgentLoggedIn,
+    AgentPaused,
+    HoldEnded,
+    HoldStarted,
+    TransferRequested,
+)
 from support import require
 from telephony.tel_helpers import (
     HERE,
+    block_sequence,
     blocks_with,
     log_has,
     loud_blocks_without,
@@ -88,7 +95,7 @@ def test_given_auto_answer_station_when_customer_calls_then_both_hear_each_other
 ) -> None:
     agent_wav, caller_wav = tmp_path / "agent-heard.wav", tmp_path / "caller-heard.wav"
     settings = VoiceSettings(
-        announce_first=0.5, announce_every=60, media_timeout=5, prompts_dir=tmp_path / "prompts"
+        announce_first=2.0, announce_every=60, media_timeout=5, prompts_dir=tmp_path / "prompts"
     )
 
     async def scenario() -> None:
@@ -273,3 +280,108 @@ def test_given_agent_phone_vanishes_mid_call_then_call_ends_and_nothing_leaks(
             assert c.voice.calls == {}
 
     run(scenario())
+
+
+async def start_caller(center: Any, tmp_path: Path, record: Path) -> Any:
+    """A PJSIP caller on the sales number: sends CALLER_HZ, records what it hears."""
+    target = f"sip:{SALES_DNIS}@127.0.0.1:{center.engine.port}"
+    with (tmp_path / "caller.log").open("wb") as out:
+        return await asyncio.create_subprocess_exec(
+            sys.executable, str(HERE / "peer_ua.py"), "--target", target,
+            "--tone", str(CALLER_HZ), "--record", str(record), "--hold", "60", "--timeout", "60",
+            stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+
+
+async def media_flows(center: Any, leg: str, packets: int) -> None:
+    """Wait until `packets` more RTP packets went out on `leg` (20 ms each)."""
+    start = (await center.engine.media_stats(leg)).tx_packets
+    deadline = asyncio.get_running_loop().time() + packets * 0.02 + 10
+    while (await center.engine.media_stats(leg)).tx_packets < start + packets:
+        assert asyncio.get_running_loop().time() < deadline, "media stopped flowing"
+        await asyncio.sleep(0.05)
+
+
+def bridged_call(center: Any) -> Any:
+    return next((c for c in center.voice.calls.values() if c.bridged), None)
+
+
+def test_given_talking_when_agent_holds_then_caller_hears_music_until_resumed(
+    db_file: Path, tmp_path: Path
+) -> None:
+    caller_wav, agent_wav = tmp_path / "caller-heard.wav", tmp_path / "agent-heard.wav"
+
+    async def scenario() -> None:
+        async with voice_center(db_file, tmp_path, auto_answer=("ana",)) as c:
+            ana = await c.phone(
+                "ana.log", "ana", "--tone", str(AGENT_HZ), "--record", str(agent_wav)
+            )
+            await until(lambda: c.registrar.contacts("1001"), 20, "ana's phone to register")
+            c.runner.handle(AgentLoggedIn(c.agents["ana"]))
+            caller = await start_caller(c, tmp_path, caller_wav)
+            call = await until(lambda: bridged_call(c), 30, "the bridge")
+            await media_flows(c, call.caller, 75)  # 1.5 s of talk
+            c.runner.handle(HoldStarted(call.interaction_id))
+            await until(lambda: call.held, 10, "the hold")
+            await media_flows(c, call.caller, 100)  # 2 s of music
+            c.runner.handle(HoldEnded(call.interaction_id))
+            await until(lambda: not call.held, 10, "the resume")
+            await media_flows(c, call.caller, 75)
+            await c.engine.hangup(call.caller)  # the center ends it; the caller exits
+            await wait_process(caller, 20)
+            await until(lambda: c.outcomes() == ["answered"], 10, "the answered outcome")
+            kinds = [e.kind for e in c.stored("acd.interaction_held")]
+            assert kinds == ["acd.interaction_held"]
+            await no_calls_left(c)
+            await stop_process(ana)
+
+    run(scenario())
+    profile = block_sequence(caller_wav, [AGENT_HZ, *MOH])
+    # talk, then music on hold, then talk again
+    talk = [i for i, f in enumerate(profile) if f == AGENT_HZ]
+    music = [i for i, f in enumerate(profile) if f in MOH]
+    assert len(music) >= 15, profile
+    assert len(talk) >= 20, profile
+    assert min(talk) < min(music) and max(talk) > max(music), profile
+    assert blocks_with(agent_wav, MOH) <= 2  # the agent does not hear the hold music
+
+
+def test_given_talking_when_agent_transfers_to_queue_then_next_agent_takes_the_caller(
+    db_file: Path, tmp_path: Path
+) -> None:
+    caller_wav = tmp_path / "caller-heard.wav"
+
+    async def scenario() -> None:
+        async with voice_center(db_file, tmp_path, auto_answer=("ana", "carlos")) as c:
+            ana = await c.phone("ana.log", "ana", "--tone", "700")
+            carlos = await c.phone("carlos.log", "carlos", "--tone", str(AGENT_HZ))
+            await until(
+                lambda: c.registrar.contacts("1001") and c.registrar.contacts("1002"),
+                20,
+                "both phones to register",
+            )
+            c.runner.handle(AgentLoggedIn(c.agents["ana"]))  # idle longest: answers first
+            caller = await start_caller(c, tmp_path, caller_wav)
+            call = await until(lambda: bridged_call(c), 30, "ana's bridge")
+            await media_flows(c, call.caller, 50)  # 1 s with ana
+            c.runner.handle(AgentLoggedIn(c.agents["carlos"]))
+            queue = c.runner.center.router.interaction_snapshot(call.interaction_id).queue_id
+            c.runner.handle(TransferRequested(call.interaction_id, queue=queue))
+            await until(lambda: log_has(tmp_path / "ana.log", "ended"), 20, "ana to be let go")
+            await until(lambda: answered(tmp_path / "carlos.log"), 20, "carlos to answer")
+            again = await until(lambda: bridged_call(c), 20, "carlos's bridge")
+            await media_flows(c, again.caller, 150)  # 3 s with carlos
+            await c.engine.hangup(again.caller)
+            await wait_process(caller, 20)
+            await until(lambda: c.outcomes() == ["answered"], 10, "the answered outcome")
+            [moved] = c.stored("acd.interaction_transferred")
+            assert moved.payload["from_agent"] == c.agents["ana"]
+            answered_by = [e.agent_id for e in c.stored("acd.interaction_answered")]
+            assert answered_by == [int(c.agents["ana"]), int(c.agents["carlos"])]
+            await no_calls_left(c)
+            for phone in (ana, carlos):
+                await stop_process(phone)
+
+    run(scenario())
+    assert blocks_with(caller_wav, [700]) >= 5  # ana first
+    assert blocks_with(caller_wav, [AGENT_HZ]) >= 15  # then carlos

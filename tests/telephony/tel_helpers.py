@@ -178,3 +178,18 @@ def loud_blocks_without(path: Path, freqs: list[float], max_share: float = 0.5) 
         if max(goertzel_share(chunk, rate, f) for f in freqs) < max_share:
             count += 1
     return count
+
+
+def block_sequence(path: Path, freqs: list[float], min_share: float = 0.8) -> list[float | None]:
+    """For each 100 ms block of the WAV, the one of `freqs` that dominates it, or None."""
+    rate, samples = read_wav(path)
+    block = rate // 10
+    out: list[float | None] = []
+    for i in range(0, len(samples) - block + 1, block):
+        chunk = samples[i : i + block]
+        best = None
+        if math.sqrt(sum(s * s for s in chunk) / block) > 200:
+            share, freq = max((goertzel_share(chunk, rate, f), f) for f in freqs)
+            best = freq if share > min_share else None
+        out.append(best)
+    return out

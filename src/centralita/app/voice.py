@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,7 @@ from centralita.telephony import (
     CallArrived,
     CallEnded,
     Engine,
+    EngineConfig,
     PlaybackFinished,
     TelephonyError,
 )
@@ -53,6 +55,20 @@ from centralita.telephony.registrar import Registrar, RegistrarEvent
 from centralita.tts import PromptCache
 
 log = logging.getLogger(__name__)
+HELD, RESUMED, TRANSFERRED = (
+    "acd.interaction_held",
+    "acd.interaction_resumed",
+    "acd.interaction_transferred",
+)
+_FOLLOWED = (HELD, RESUMED, TRANSFERRED)
+
+
+@dataclass(frozen=True, slots=True)
+class _CallChanged:
+    """A record about one of our calls that needs media work (hold, resume, transfer)."""
+
+    kind: str
+    interaction_id: str
 
 
 @dataclass(frozen=True)
@@ -77,6 +93,7 @@ class VoiceCall:
     agent_leg: str | None = None
     station: str | None = None
     bridged: bool = False
+    held: bool = False
     caller_gone: bool = False
     closed: bool = False  # the core has been told the conversation is over
     cancelled: set[str] = field(default_factory=set)  # agent legs we hung up ourselves
@@ -105,6 +122,9 @@ class VoiceCenter:
         self._tasks: list[asyncio.Task[None]] = []
         self._moh: Path | None = None
         self._stopped = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: int | None = None
+        self._unsubscribe: Callable[[], None] | None = None
         #: (interaction, position) of every announcement played, oldest first.
         self.announced: list[tuple[str, int]] = []
         self.prompts_finished = 0
@@ -113,6 +133,9 @@ class VoiceCenter:
     async def start(self) -> None:
         self._moh = await asyncio.to_thread(music_on_hold, self.settings.prompts_dir)
         self.runner.on_commands(self._on_commands)
+        self._loop = asyncio.get_running_loop()
+        self._thread = threading.get_ident()
+        self._unsubscribe = self.runner.center.store.subscribe(self._on_commit)
         chained = self.registrar.on_event
 
         def on_registrar_event(event: RegistrarEvent) -> None:
@@ -125,6 +148,9 @@ class VoiceCenter:
 
     async def stop(self) -> None:
         self._stopped = True
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
         for task in self._tasks:
             task.cancel()
         for call in self.calls.values():
@@ -242,13 +268,29 @@ class VoiceCenter:
                 if command.interaction_id in self.calls:
                     self._commands.put_nowait(command)
 
+    def _on_commit(self, events: list[Any]) -> None:
+        """Hold, resume and transfer are records, not commands: follow them in the log."""
+        loop = self._loop
+        if self._stopped or loop is None:
+            return
+        for event in events:
+            if event.kind in _FOLLOWED and event.interaction_id in self.calls:
+                change = _CallChanged(event.kind, event.interaction_id)
+                if threading.get_ident() == self._thread:
+                    self._commands.put_nowait(change)
+                else:
+                    with contextlib.suppress(RuntimeError):
+                        loop.call_soon_threadsafe(self._commands.put_nowait, change)
+
     async def _run_commands(self) -> None:
         while True:
             command = await self._commands.get()
             call = self.calls.get(command.interaction_id)
             if call is None:
                 continue
-            if isinstance(command, OfferToAgent):
+            if isinstance(command, _CallChanged):
+                await self._changed(call, command.kind)
+            elif isinstance(command, OfferToAgent):
                 await self._offer(call, command.agent_id)
             elif isinstance(command, CancelOffer):
                 leg = call.agent_leg
@@ -295,6 +337,23 @@ class VoiceCenter:
             await self.engine.bridge(call.caller, call.agent_leg)
         except CentralitaError:
             log.info("voice: bridge of %s failed; a leg ended meanwhile", call.interaction_id)
+
+    async def _changed(self, call: VoiceCall, kind: str) -> None:
+        if kind == HELD and call.bridged and not call.held:
+            call.held = True
+            await self._quietly(self.engine.unbridge(call.caller))
+            await self._quietly(self.engine.play_file(call.caller, self._moh_path(), loop=True))
+        elif kind == RESUMED and call.held and call.agent_leg is not None:
+            call.held = False
+            await self._quietly(self.engine.bridge(call.caller, call.agent_leg))
+        elif kind == TRANSFERRED and call.agent_leg is not None and call.bridged:
+            # blind transfer: the agent leaves, the caller waits again for the next offer
+            leg, call.agent_leg, call.agent_id = call.agent_leg, None, None
+            call.bridged = call.held = False
+            call.cancelled.add(leg)
+            await self._quietly(self.engine.hangup(leg))
+            await self._quietly(self.engine.play_file(call.caller, self._moh_path(), loop=True))
+            call.announcer = asyncio.create_task(self._announce(call))
 
     def _station_for(self, agent_id: str) -> StationInfo | None:
         """The station the agent logged in at on the desktop, else the one it owns."""
@@ -417,3 +476,39 @@ class VoiceCenter:
             await command
         except CentralitaError as exc:
             log.debug("voice: %s", exc)
+
+
+def voice_service(
+    *,
+    host: str = "127.0.0.1",
+    sip_port: int = 5060,
+    registrar_port: int = 5070,
+    realm: str = "centralita",
+    settings: VoiceSettings | None = None,
+) -> Callable[[Runner], Coroutine[Any, Any, Callable[[], Coroutine[Any, Any, None]]]]:
+    """The voice adapter as an extra of the web app's lifespan (`create_app(extras=...)`):
+    started with the live center, stopped before it."""
+
+    async def start(runner: Runner) -> Callable[[], Coroutine[Any, Any, None]]:
+        engine = Engine(EngineConfig(host=host, port=sip_port))
+        book = StationBook(runner.center.store, realm)
+        registrar = Registrar(book.credentials, host=host, port=registrar_port, realm=realm)
+        await engine.start()
+        try:
+            await registrar.start()
+            voice = VoiceCenter(runner, engine, registrar, book, settings)
+            await voice.start()
+        except BaseException:
+            await registrar.stop()
+            await engine.stop()
+            raise
+        log.info("voice: SIP on %s, stations register at %s", engine.uri, registrar.uri)
+
+        async def stop() -> None:
+            await voice.stop()
+            await registrar.stop()
+            await engine.stop()
+
+        return stop
+
+    return start
