@@ -482,17 +482,19 @@ def voice_service(
     *,
     host: str = "127.0.0.1",
     sip_port: int = 5060,
-    registrar_port: int = 5070,
+    registrar_port: int | None = None,
     realm: str = "centralita",
     settings: VoiceSettings | None = None,
 ) -> Callable[[Runner], Coroutine[Any, Any, Callable[[], Coroutine[Any, Any, None]]]]:
     """The voice adapter as an extra of the web app's lifespan (`create_app(extras=...)`):
-    started with the live center, stopped before it."""
+    started with the live center, stopped before it. The registrar listens on
+    `registrar_port`, by default the port after `sip_port`."""
 
     async def start(runner: Runner) -> Callable[[], Coroutine[Any, Any, None]]:
         engine = Engine(EngineConfig(host=host, port=sip_port))
         book = StationBook(runner.center.store, realm)
-        registrar = Registrar(book.credentials, host=host, port=registrar_port, realm=realm)
+        registrar_at = sip_port + 1 if registrar_port is None else registrar_port
+        registrar = Registrar(book.credentials, host=host, port=registrar_at, realm=realm)
         await engine.start()
         try:
             await registrar.start()

@@ -51,13 +51,21 @@ def serve(
     host: str | None = typer.Option(None, help="address to listen on (default 127.0.0.1)"),
     port: int | None = typer.Option(None, help="port to listen on (default 8080)"),
     config: Path | None = ConfigOption,
+    sip_port: int | None = typer.Option(
+        None, help="also answer calls: SIP on this UDP port, stations register on the next"
+    ),
 ) -> None:
     """Run the contact center: web pages and API (the database must be upgraded first)."""
+    from centralita.app.voice import voice_service
+
     with clear_errors():
         settings = settings_from(config, host=host, port=port)
         store = _ready_store(settings)
     typer.echo(f"Centralita serving on http://{settings.host}:{settings.port}/ (API docs: /docs)")
-    _run(settings, store)
+    voice = () if sip_port is None else (voice_service(host=settings.host, sip_port=sip_port),)
+    if sip_port is not None:
+        typer.echo(f"Calls: sip:{settings.host}:{sip_port}; stations register on {sip_port + 1}")
+    _run(settings, store, extras=voice)
 
 
 def demo(
