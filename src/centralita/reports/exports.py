@@ -648,11 +648,22 @@ def _table_page(
     ax = fig.add_axes((0.02, 0.03, 0.96, 0.86))
     ax.axis("off")
     cells = [[human(v, c.kind) for v, c in zip(row, table.columns, strict=True)] for row in rows]
-    labels = ["\n".join(textwrap.wrap(c.label, 11)) or c.label for c in table.columns]
+    labels = [
+        "\n".join(textwrap.wrap(c.label, 10, break_long_words=False)) or c.label
+        for c in table.columns
+    ]
     if not cells:
         ax.text(0, 0.95, "–", fontsize=10)
         return fig
-    drawn = ax.table(cellText=cells, colLabels=labels, loc="upper center", cellLoc="right")
+    # each column as wide as its longest line (header lines or values), the whole page wide
+    chars = [
+        max([len(line) for line in label.split("\n")] + [len(row[i]) for row in cells]) + 2
+        for i, label in enumerate(labels)
+    ]
+    widths = [c / sum(chars) for c in chars]
+    drawn = ax.table(
+        cellText=cells, colLabels=labels, colWidths=widths, loc="upper center", cellLoc="right"
+    )
     drawn.auto_set_font_size(False)
     drawn.set_fontsize(6 if len(table.columns) > 12 else 8)
     drawn.scale(1, 1.25)
