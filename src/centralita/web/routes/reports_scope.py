@@ -11,7 +11,7 @@ one that does not exist, so a URL tampered with learns nothing. Wrong values ans
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import QueryParams
 
+from centralita.clock import utcnow
 from centralita.errors import NotFound
 from centralita.reports.exports import Options
 from centralita.reports.queries import GROUPS, PERIODS, BadReportRequest, Filters
@@ -129,7 +130,7 @@ def parse(
 ) -> Request_:
     """The report request in `params`, confined to what `who` may see."""
     tz = ZoneInfo(zone)
-    today = datetime.now(tz).date()
+    today = utcnow().astimezone(tz).date()
     start = _date(params, "start", today)
     end = _date(params, "end", start if params.get("start") else today)
     tenants = sorted(who.tenants)
