@@ -20,6 +20,7 @@ from centralita.app.live import LiveView
 from centralita.app.reporting import follow_reports
 from centralita.app.runner import Runner
 from centralita.config import Settings
+from centralita.reports.schedule import DailyReports
 from centralita.store.db import Store
 from centralita.web.errors import install_error_handlers
 from centralita.web.routes import (
@@ -54,6 +55,10 @@ def create_app(
         app.state.runner = runner
         await runner.start()
         stop_reports = await follow_reports(center, settings.reports_update_seconds)
+        daily = DailyReports(the_store, settings) if settings.reports_time else None
+        if daily is not None:
+            daily.start()
+        app.state.daily_reports = daily
         stops = [await extra(runner) for extra in extras]
         try:
             yield
@@ -62,6 +67,8 @@ def create_app(
                 await stop()
             await runner.stop()
             await stop_reports()
+            if daily is not None:
+                daily.stop()
             if owned:
                 the_store.dispose()
 
