@@ -220,3 +220,21 @@ def test_cli_rebuild_and_update_print_their_figures(demo_url, demo_store, monkey
     assert result.exit_code == 0, result.output
     assert "rebuilt the reports from" in result.output and "events/s" in result.output
     assert snapshot(demo_store) == followed
+
+
+def test_agent_report_totals_equal_the_sum_of_its_periods(demo_store):
+    d = Demo(demo_store, NIGHT)
+    busy_hour(d, None)
+    Follower(demo_store).catch_up()
+    f = queries.Filters([d.tenant.id], date(2026, 10, 31), date(2026, 11, 2), NEW_YORK)
+    with demo_store.read() as session:
+        total = {r.agent_id: r for r in queries.agent_report(session, f, "total")}
+        hourly = queries.agent_report(session, f, "15")
+    assert set(total) == {int(d.agent("ana")), int(d.agent("carlos"))}
+    for agent_id, row in total.items():
+        parts = [r for r in hourly if r.agent_id == agent_id]
+        assert row.answered == sum(r.answered for r in parts) > 0
+        assert row.logged_in == pytest.approx(sum(r.logged_in for r in parts))
+        assert row.pauses == {k: v for k, v in row.pauses.items() if v}
+    carlos = total[int(d.agent("carlos"))]
+    assert carlos.pauses == {"break": 550.0}
