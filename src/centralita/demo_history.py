@@ -7,27 +7,32 @@ live center's journal, so the history is what the center would have logged. Week
 08:00-18:00 with two eight-hour shifts, a break and lunch, and a morning and an
 afternoon peak; Saturdays are a shorter, quieter morning and Sundays a small support and
 collections desk; Mondays are the busiest day. The caller numbers of one support stream
-are the demo contacts', so their history pages show past calls. It writes nothing when the
-tenant already holds simulated days.
+are the demo contacts', so their history pages show past calls, and every answered call
+of the last week gets its agent's wrap-up (a disposition of the campaign and its form), so
+the disposition report has data too. It writes nothing when the tenant already holds simulated days.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from random import Random
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from centralita.app.history import ACTOR, History, store_days
+from centralita.app.history import ACTOR, History, day_actor, store_days
 from centralita.demo import DEMO_TENANT, DEMO_USERS
 from centralita.sim.scenario import Scenario, parse_scenario
+from centralita.store.actions import do_submit_wrapup
 from centralita.store.db import Store
-from centralita.store.models import Event, Queue, Tenant
+from centralita.store.models import Campaign, Disposition, Event, Interaction, Queue, Tenant
 
 HISTORY_DAYS = 21
+WRAP_UP_DAYS = 7
 SEED = 2026
 
 # share of the peak rate in each half hour from 08:00 to 18:00 (two humps, lunch dip)
@@ -89,7 +94,12 @@ def seed_demo_history(
         for day in (today - timedelta(days=days - k) for k in range(days))
     ]
     usernames = {f"{u.username}-1": u.username for u in DEMO_USERS if u.role == "agent"}
-    return store_days(
+
+    def share(done: float, start: float, width: float) -> None:
+        if progress is not None:
+            progress(start + width * done)
+
+    history = store_days(
         store,
         DEMO_TENANT,
         plan,
@@ -98,8 +108,89 @@ def seed_demo_history(
         seed=SEED,
         source="demo history",
         usernames=usernames,
-        progress=progress,
+        progress=lambda done: share(done, 0.0, 0.8),
     )
+    started = time.perf_counter()
+    history.events += _wrap_ups(store, history, lambda done: share(done, 0.8, 0.2))
+    history.wall_seconds += time.perf_counter() - started
+    return history
+
+
+def _wrap_ups(store: Store, history: History, progress: Callable[[float], None]) -> int:
+    """Each answered call of the last `WRAP_UP_DAYS` gets its agent's wrap-up: a
+    disposition of the campaign and its form filled in (`do_submit_wrapup`, as the desktop
+    does), a few seconds after the call ended. (Only the last days: the action costs about
+    as much as the rest of a call's history, and the demo should start quickly.) Returns
+    how many were written (one event each)."""
+    rng = Random(SEED)
+    actors = {day_actor(d.day) for d in history.days[max(0, len(history.days) - WRAP_UP_DAYS) :]}
+    with store.read() as session:
+        forms = {c.id: c.form for c in session.scalars(select(Campaign))}
+        codes: dict[int | None, list[str]] = {}
+        for d in session.scalars(
+            select(Disposition).where(Disposition.tenant_id == history.tenant_id)
+        ):
+            codes.setdefault(d.campaign_id, []).append(d.code)
+        campaign_of: dict[str, int | None] = {
+            iid: campaign
+            for iid, campaign in session.execute(
+                select(Interaction.id, Interaction.campaign_id).where(
+                    Interaction.tenant_id == history.tenant_id
+                )
+            )
+        }
+        answered: list[tuple[str, int, datetime, str | None]] = [
+            (e.interaction_id, e.agent_id, e.at, e.actor)
+            for e in session.scalars(
+                select(Event)
+                .where(Event.kind == "acd.interaction_closed", Event.actor.in_(actors))
+                .order_by(Event.id)
+            )
+            if e.payload.get("outcome") == "answered"
+            and e.agent_id is not None
+            and e.interaction_id is not None
+        ]
+    written = 0
+    for start in range(0, len(answered), 500):
+        with store.transaction() as tx:
+            for interaction_id, agent_id, at, actor in answered[start : start + 500]:
+                campaign = campaign_of.get(interaction_id)
+                if not codes.get(campaign):
+                    continue
+                do_submit_wrapup(
+                    tx,
+                    interaction_id=interaction_id,
+                    agent_id=agent_id,
+                    disposition_code=rng.choice(codes[campaign]),
+                    notes="",
+                    data=_form_values(forms.get(campaign or -1, []), rng, at),
+                    at=at + timedelta(seconds=rng.uniform(3, 9)),
+                    actor=actor,
+                )
+                written += 1
+        progress(min(1.0, (start + 500) / len(answered)))
+    return written
+
+
+def _form_values(form: list[dict[str, Any]], rng: Random, at: datetime) -> dict[str, str]:
+    values = {}
+    for field in form:
+        kind, name = field["type"], field["name"]
+        if kind == "choice":
+            values[name] = rng.choice(field["choices"])
+        elif kind == "date":
+            values[name] = (at.date() + timedelta(days=rng.randrange(3, 15))).isoformat()
+        elif kind in ("money", "number"):
+            values[name] = str(rng.randrange(1, 50) * 10000)
+        elif kind == "boolean":
+            values[name] = "on"
+        elif kind == "email":
+            values[name] = "cliente@example.com"
+        elif kind == "phone":
+            values[name] = "3001234567"
+        else:
+            values[name] = str(rng.randrange(10**7, 10**8))
+    return values
 
 
 def _queues(store: Store) -> list[dict[str, Any]]:

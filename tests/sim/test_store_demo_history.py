@@ -1,5 +1,6 @@
 """The demo's simulated history (`centralita.demo_history`): past days of the demo's own
-queues and agents, busier on weekdays and at mid-morning, written once."""
+queues and agents, busier on weekdays and at mid-morning, with the last week's wrap-ups,
+written once."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy import func, select
 from centralita.app.history import day_actor
 from centralita.demo import DEMO_USERS
 from centralita.demo_history import has_history, seed_demo_history
-from centralita.store.models import Event, Interaction, Queue, User
+from centralita.store.models import Event, Interaction, Queue, User, WrapUp
 
 TZ = "America/Bogota"
 TODAY = date(2026, 3, 9)  # a Monday: the history is the week before
@@ -55,6 +56,12 @@ def test_given_the_demo_when_history_is_seeded_then_a_past_week_of_its_queues_an
     assert min(weekdays) > 2 * max(weekend) > 0
     hours = Counter(r.arrived_at.astimezone(ZoneInfo(TZ)).hour for r in rows)
     assert hours[10] > 1.5 * hours[8] and hours[15] > hours[17]
+    # every answered call of the last week has its agent's wrap-up, with a disposition
+    with demo_store.read() as session:
+        wrapups = list(session.scalars(select(WrapUp)))
+    answered = sum(q.answered for d in history.days for q in d.run.measures.queues.values())
+    assert len(wrapups) == answered and all(w.disposition_id for w in wrapups)
+    assert len({w.interaction_id for w in wrapups}) == answered
     # the first set-up only: a second call writes nothing
     with demo_store.read() as session:
         count = session.scalar(select(func.count()).select_from(Event))
