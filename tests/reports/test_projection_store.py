@@ -202,6 +202,9 @@ def test_bad_report_requests_name_the_field(demo_store):
     with pytest.raises(queries.BadReportRequest) as err:
         queries.Filters([1], date(2026, 3, 3), date(2026, 3, 2))
     assert err.value.to_dict()["field"] == "end"
+    queries.Filters([1], date(2028, 1, 1), date(2028, 12, 31))  # 366 days: a leap year
+    with pytest.raises(queries.BadReportRequest):
+        queries.Filters([1], date(2028, 1, 1), date(2029, 1, 1))  # 367 days
     f = queries.Filters([1], date(2026, 3, 2), date(2026, 3, 3))
     with demo_store.read() as session, pytest.raises(queries.BadReportRequest) as err:
         queries.queue_report(session, f, "45")

@@ -70,7 +70,7 @@ class Filters:
                 f"the range ends ({self.end}) before it starts ({self.start})",
                 field="end",
             )
-        if (self.end - self.start).days > 366:
+        if (self.end - self.start).days >= 366:
             raise BadReportRequest("a report covers at most 366 days", field="end")
 
     @property
@@ -481,8 +481,8 @@ def disposition_report(session: Session, f: Filters) -> list[DispositionRow]:
         query = query.where(Interaction.campaign_id.in_(f.campaign_ids))
     if f.queue_ids is not None:
         query = query.where(Interaction.queue_id.in_(f.queue_ids))
-    if f.agent_ids is not None:
-        query = query.where(WrapUp.agent_id.in_(f.agent_ids))
+    if f.agent_ids is not None or f.team_ids is not None or f.site_ids is not None:
+        query = query.where(WrapUp.agent_id.in_(list(_agents(session, f))))
     rows = [DispositionRow(*r) for r in session.execute(query)]
     return sorted(rows, key=lambda r: (r.tenant_id, r.campaign, -r.count, r.disposition))
 
@@ -568,8 +568,8 @@ def calls(
         where.append(ReportCall.outcome == outcome)
     if f.queue_ids is not None:
         where.append(ReportCall.last_queue_id.in_(f.queue_ids))
-    if f.agent_ids is not None:
-        where.append(ReportCall.agent_id.in_(f.agent_ids))
+    if f.agent_ids is not None or f.team_ids is not None or f.site_ids is not None:
+        where.append(ReportCall.agent_id.in_(list(_agents(session, f))))
     if f.campaign_ids is not None:
         where.append(Interaction.campaign_id.in_(f.campaign_ids))
     if number:
@@ -643,13 +643,14 @@ def lines_report(session: Session, f: Filters, period: str = "60") -> list[Lines
     if period == "total":
         raise BadReportRequest("lines are reported per interval", field="period")
     period_of(datetime(2000, 1, 1, tzinfo=UTC), period, f.tz)
-    spans = session.execute(
-        select(ReportCall.arrived_at, ReportCall.ended_at).where(
-            ReportCall.tenant_id.in_(f.tenant_ids),
-            ReportCall.ended_at > f.utc_start,
-            ReportCall.arrived_at < f.utc_end,
-        )
-    ).all()
+    query = select(ReportCall.arrived_at, ReportCall.ended_at).where(
+        ReportCall.tenant_id.in_(f.tenant_ids),
+        ReportCall.ended_at > f.utc_start,
+        ReportCall.arrived_at < f.utc_end,
+    )
+    if f.queue_ids is not None or f.campaign_ids is not None or f.site_ids is not None:
+        query = query.where(ReportCall.last_queue_id.in_(list(_queue_ids(session, f))))
+    spans = session.execute(query).all()
     changes: list[tuple[datetime, int]] = []
     for arrived, ended in spans:
         changes.append((max(arrived, f.utc_start), 1))
