@@ -1,5 +1,6 @@
 """An agent's phone for the voice tests, run as a subprocess (one PJSIP endpoint per
-process): registers --user/--password at --registrar, then takes incoming calls:
+process): registers --user/--password at --registrar (without --registrar it only
+listens on --port: a customer's phone behind a trunk), then takes incoming calls:
 
   --answer auto     answer at once if the INVITE asks for auto-answer, else ring forever
   --answer ring     ring forever (180), never answer (ring-no-answer)
@@ -38,8 +39,12 @@ def say(*words: object) -> None:
 
 
 async def main(args: argparse.Namespace) -> int:
-    registration = Registration(args.registrar, args.user, args.password, expires=args.expires)
-    config = EngineConfig(port=0, log_level=2, registration=registration)
+    registration = (
+        Registration(args.registrar, args.user, args.password, expires=args.expires)
+        if args.registrar
+        else None
+    )
+    config = EngineConfig(port=args.port, log_level=2, registration=registration)
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     async with Engine(config) as engine:
@@ -106,9 +111,10 @@ async def main(args: argparse.Namespace) -> int:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--registrar", required=True)
-    parser.add_argument("--user", required=True)
-    parser.add_argument("--password", required=True)
+    parser.add_argument("--registrar", default="")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--user", default="")
+    parser.add_argument("--password", default="")
     parser.add_argument("--expires", type=int, default=300)
     parser.add_argument("--answer", default="auto")
     parser.add_argument("--tone", type=int, default=0)

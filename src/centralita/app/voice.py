@@ -23,13 +23,15 @@ import asyncio
 import contextlib
 import logging
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from centralita.app import intake
 from centralita.app.runner import Runner
+from centralita.app.voice_originate import Trunk as Trunk
+from centralita.app.voice_originate import VoiceOriginator
 from centralita.app.voice_prompts import music_on_hold, position_prompt
 from centralita.app.voice_stations import StationBook, StationInfo, do_record_registration
 from centralita.clock import utcnow
@@ -50,6 +52,7 @@ from centralita.telephony import (
     EngineConfig,
     PlaybackFinished,
     TelephonyError,
+    TelephonyEvent,
 )
 from centralita.telephony.registrar import Registrar, RegistrarEvent
 from centralita.tts import PromptCache
@@ -80,6 +83,8 @@ class VoiceSettings:
     #: A bridged leg that sends no RTP for this long is taken as gone.
     media_timeout: float = 20.0
     prompts_dir: Path = Path("var/prompts")
+    #: Carriers to place calls through (originate, transfers to a number).
+    trunks: tuple[Trunk, ...] = ()
 
 
 @dataclass(eq=False)
@@ -118,6 +123,9 @@ class VoiceCenter:
         self.prompts = PromptCache(self.settings.prompts_dir)
         self.calls: dict[str, VoiceCall] = {}
         self._legs: dict[str, tuple[VoiceCall, str]] = {}  # leg → (call, "caller"|"agent")
+        #: Legs driven by a helper (originate, supervision, transfers): their events go
+        #: to its handler instead.
+        self.leg_handlers: dict[str, Callable[[TelephonyEvent], Awaitable[None]]] = {}
         self._commands: asyncio.Queue[Any] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
         self._moh: Path | None = None
@@ -128,6 +136,7 @@ class VoiceCenter:
         #: (interaction, position) of every announcement played, oldest first.
         self.announced: list[tuple[str, int]] = []
         self.prompts_finished = 0
+        self.originator = VoiceOriginator(self, {t.name: t for t in self.settings.trunks})
 
     # --- lifecycle -----------------------------------------------------------------
     async def start(self) -> None:
@@ -174,7 +183,10 @@ class VoiceCenter:
     async def _pump_events(self) -> None:
         while True:
             event = await self.engine.events.get()
-            if isinstance(event, CallArrived):
+            handler = self.leg_handlers.get(getattr(event, "call_id", ""))
+            if handler is not None:
+                await handler(event)
+            elif isinstance(event, CallArrived):
                 await self._arrived(event)
             elif isinstance(event, CallAnswered):
                 await self._answered(event.call_id)
@@ -184,8 +196,8 @@ class VoiceCenter:
                 self.prompts_finished += 1
                 call, role = self._legs.get(event.call_id, (None, ""))
                 if call is not None and role == "caller" and self._queued(call):
-                    await self._quietly(
-                        self.engine.play_file(call.caller, self._moh_path(), loop=True)
+                    await self.quietly(
+                        self.engine.play_file(call.caller, self.moh_path(), loop=True)
                     )
 
     async def _arrived(self, event: CallArrived) -> None:
@@ -196,38 +208,66 @@ class VoiceCenter:
             )
         except intake.NoSuchNumber:
             log.info("voice: nobody answers %r; 404 to %s", event.dnis, leg)
-            await self._quietly(self.engine.hangup(leg, 404))
+            await self.quietly(self.engine.hangup(leg, 404))
             return
-        call = VoiceCall(intake.new_interaction_id(), leg, event.ani)
+        await self.admit(
+            leg,
+            tenant_id=routing.tenant_id,
+            queue=routing.queue,
+            ani=event.ani,
+            dnis=event.dnis,
+            contact_id=routing.contact_id,
+            campaign_id=routing.campaign_id,
+        )
+
+    async def admit(
+        self,
+        leg: str,
+        *,
+        tenant_id: int,
+        queue: str,
+        ani: str,
+        dnis: str,
+        contact_id: int | None = None,
+        campaign_id: int | None = None,
+        direction: str = "inbound",
+    ) -> VoiceCall | None:
+        """Put a leg in a queue as a new interaction: answered (if not yet), music on
+        hold, announcements; the core offers it to an agent. None if it could not enter
+        (the leg is then hung up)."""
+        call = VoiceCall(intake.new_interaction_id(), leg, ani)
         self.calls[call.interaction_id] = call
         self._legs[leg] = (call, "caller")
         try:
-            await self.engine.answer(leg)
-            await self.engine.play_file(leg, self._moh_path(), loop=True)
+            if direction == "inbound":
+                await self.engine.answer(leg)
+            await self.engine.play_file(leg, self.moh_path(), loop=True)
             self.runner.arrive(
                 interaction_id=call.interaction_id,
-                tenant_id=routing.tenant_id,
-                queue=routing.queue,
-                ani=event.ani or None,
-                dnis=event.dnis,
-                contact_id=routing.contact_id,
-                campaign_id=routing.campaign_id,
+                tenant_id=tenant_id,
+                queue=queue,
+                direction=direction,
+                ani=ani or None,
+                dnis=dnis,
+                contact_id=contact_id,
+                campaign_id=campaign_id,
             )
         except Exception:
             log.exception("voice: call %s could not enter the center", leg)
             call.closed = True
-            await self._quietly(self.engine.hangup(leg, 503))
-            return
+            await self.quietly(self.engine.hangup(leg, 503))
+            return None
         call.announcer = asyncio.create_task(self._announce(call))
+        return call
 
     async def _answered(self, leg: str) -> None:
         call, role = self._legs.get(leg, (None, ""))
         if call is None or role != "agent" or leg != call.agent_leg or leg in call.cancelled:
             return
         assert call.agent_id is not None
-        if not self._core(OfferAccepted(call.interaction_id, call.agent_id)):
+        if not self.tell_core(OfferAccepted(call.interaction_id, call.agent_id)):
             call.cancelled.add(leg)  # the offer ended meanwhile (timeout, caller gone)
-            await self._quietly(self.engine.hangup(leg))
+            await self.quietly(self.engine.hangup(leg))
 
     async def _ended(self, event: CallEnded) -> None:
         found = self._legs.pop(event.call_id, None)
@@ -238,20 +278,20 @@ class VoiceCenter:
             call.caller_gone = True
             if not call.closed:
                 call.closed = True
-                self._core(CallerHungUp(call.interaction_id))
+                self.tell_core(CallerHungUp(call.interaction_id))
             if call.agent_leg is not None:  # ringing or talking: it goes too
                 call.cancelled.add(call.agent_leg)
-                await self._quietly(self.engine.hangup(call.agent_leg))
+                await self.quietly(self.engine.hangup(call.agent_leg))
         elif event.call_id in call.cancelled or event.call_id != call.agent_leg:
             pass  # we hung this leg up ourselves (cancelled, or found dead)
         elif not call.bridged:
             # the station refused, was busy or unreachable: the core tries someone else
             assert call.agent_id is not None
             log.info("voice: station %s failed (%s %s)", call.station, event.status, event.reason)
-            self._core(OfferRejected(call.interaction_id, call.agent_id))
+            self.tell_core(OfferRejected(call.interaction_id, call.agent_id))
         else:
             self._agent_hung_up(call)
-            await self._quietly(self.engine.hangup(call.caller))
+            await self.quietly(self.engine.hangup(call.caller))
         if event.call_id == call.agent_leg:
             call.agent_leg = None
         self._forget_if_done(call)
@@ -259,7 +299,7 @@ class VoiceCenter:
     def _agent_hung_up(self, call: VoiceCall) -> None:
         if not call.closed:
             call.closed = True
-            self._core(InteractionEnded(call.interaction_id))
+            self.tell_core(InteractionEnded(call.interaction_id))
 
     # --- core commands -------------------------------------------------------------
     def _on_commands(self, commands: list[Any]) -> None:
@@ -296,22 +336,22 @@ class VoiceCenter:
                 leg = call.agent_leg
                 if command.agent_id == call.agent_id and leg is not None and not call.bridged:
                     call.cancelled.add(leg)
-                    await self._quietly(self.engine.hangup(leg))
+                    await self.quietly(self.engine.hangup(leg))
             elif isinstance(command, ConnectToAgent):
                 await self._connect(call)
             elif isinstance(command, (RejectInteraction, OverflowTo)):
                 log.info("voice: %s; hanging up %s", command, call.caller)
                 call.closed = True
-                await self._quietly(self.engine.hangup(call.caller))
+                await self.quietly(self.engine.hangup(call.caller))
 
     async def _offer(self, call: VoiceCall, agent_id: str) -> None:
-        station = self._station_for(agent_id)
+        station = self.station_for(agent_id)
         bindings = self.registrar.contacts(station.extension) if station else []
         if call.caller_gone:
             return
         if station is None or not bindings:
             log.info("voice: agent %s has no registered station; offer refused", agent_id)
-            self._core(OfferRejected(call.interaction_id, agent_id))
+            self.tell_core(OfferRejected(call.interaction_id, agent_id))
             return
         headers = {"P-Asserted-Identity": f"<sip:{call.ani or 'anonymous'}@{self.registrar.host}>"}
         if station.auto_answer:
@@ -322,7 +362,7 @@ class VoiceCenter:
             leg = await self.engine.dial(bindings[0].contact, headers)
         except TelephonyError:
             log.exception("voice: could not call station %s", station.extension)
-            self._core(OfferRejected(call.interaction_id, agent_id))
+            self.tell_core(OfferRejected(call.interaction_id, agent_id))
             return
         call.agent_leg = leg
         self._legs[leg] = (call, "agent")
@@ -341,21 +381,21 @@ class VoiceCenter:
     async def _changed(self, call: VoiceCall, kind: str) -> None:
         if kind == HELD and call.bridged and not call.held:
             call.held = True
-            await self._quietly(self.engine.unbridge(call.caller))
-            await self._quietly(self.engine.play_file(call.caller, self._moh_path(), loop=True))
+            await self.quietly(self.engine.unbridge(call.caller))
+            await self.quietly(self.engine.play_file(call.caller, self.moh_path(), loop=True))
         elif kind == RESUMED and call.held and call.agent_leg is not None:
             call.held = False
-            await self._quietly(self.engine.bridge(call.caller, call.agent_leg))
+            await self.quietly(self.engine.bridge(call.caller, call.agent_leg))
         elif kind == TRANSFERRED and call.agent_leg is not None and call.bridged:
             # blind transfer: the agent leaves, the caller waits again for the next offer
             leg, call.agent_leg, call.agent_id = call.agent_leg, None, None
             call.bridged = call.held = False
             call.cancelled.add(leg)
-            await self._quietly(self.engine.hangup(leg))
-            await self._quietly(self.engine.play_file(call.caller, self._moh_path(), loop=True))
+            await self.quietly(self.engine.hangup(leg))
+            await self.quietly(self.engine.play_file(call.caller, self.moh_path(), loop=True))
             call.announcer = asyncio.create_task(self._announce(call))
 
-    def _station_for(self, agent_id: str) -> StationInfo | None:
+    def station_for(self, agent_id: str) -> StationInfo | None:
         """The station the agent logged in at on the desktop, else the one it owns."""
         declared = self.runner.view.stations.get(agent_id)
         if declared:
@@ -374,8 +414,8 @@ class VoiceCenter:
                     position_prompt, self.prompts, position, self.settings.language
                 )
                 if self._queued(call):
-                    await self._quietly(self.engine.stop_playback(call.caller))
-                    await self._quietly(self.engine.play_file(call.caller, prompt))
+                    await self.quietly(self.engine.stop_playback(call.caller))
+                    await self.quietly(self.engine.play_file(call.caller, prompt))
                     self.announced.append((call.interaction_id, position))
                     log.info("voice: told %s it is number %d", call.interaction_id, position)
             await asyncio.sleep(self.settings.announce_every)
@@ -431,8 +471,8 @@ class VoiceCenter:
         if call.station is not None:
             self.registrar.forget(call.station, reason="vanished")
         self._agent_hung_up(call)
-        await self._quietly(self.engine.hangup(call.caller))
-        await self._quietly(self.engine.hangup(leg))
+        await self.quietly(self.engine.hangup(call.caller))
+        await self.quietly(self.engine.hangup(leg))
 
     # --- helpers -------------------------------------------------------------------
     def _queued(self, call: VoiceCall) -> bool:
@@ -444,7 +484,7 @@ class VoiceCenter:
                 call.announcer.cancel()
             self.calls.pop(call.interaction_id, None)
 
-    def _core(self, event: Any) -> bool:
+    def tell_core(self, event: Any) -> bool:
         """Hand `event` to the live center; False if the core refused it (a race with
         a timer or the other leg: the core's state already says what happened)."""
         try:
@@ -465,12 +505,12 @@ class VoiceCenter:
         except Exception:
             log.exception("voice: could not journal %r", event)
 
-    def _moh_path(self) -> Path:
+    def moh_path(self) -> Path:
         assert self._moh is not None, "VoiceCenter.start() first"
         return self._moh
 
     @staticmethod
-    async def _quietly(command: Coroutine[Any, Any, None]) -> None:
+    async def quietly(command: Coroutine[Any, Any, None]) -> None:
         """Run an engine command on a leg that may have ended meanwhile."""
         try:
             await command

@@ -20,6 +20,7 @@ from centralita.telephony.events import (
     CallAnswered,
     CallArrived,
     CallEnded,
+    CallRinging,
     DigitReceived,
     PlaybackFinished,
     RegistrationChanged,
@@ -73,6 +74,10 @@ class EndpointCore:
         self._every_leg: weakref.WeakSet[Leg] = weakref.WeakSet()
         self._ep: Any = None
         self._account: Any = None
+        self._transport_id: int | None = None
+        #: Accounts that only set the From of calls we place (a trunk's caller ID).
+        self._from_accounts: dict[str, Any] = {}
+        self._rang: set[str] = set()  # outgoing legs that reported CallRinging
         self._log_writer: Any = None
 
     # --- lifecycle -----------------------------------------------------------------
@@ -105,6 +110,7 @@ class EndpointCore:
             transport_id = self._ep.transportCreate(pj.PJSIP_TRANSPORT_UDP, t_cfg)
             local = self._ep.transportGetInfo(transport_id).localName
             port = int(local.rsplit(":", 1)[1])
+            self._transport_id = transport_id
             self._ep.libStart()
             self._limit_codecs(cfg.codecs)
 
@@ -165,6 +171,12 @@ class EndpointCore:
             except Exception:
                 log.exception("account shutdown failed")
         self._account = None
+        for account in self._from_accounts.values():
+            try:
+                account.shutdown()
+            except Exception:
+                log.exception("account shutdown failed")
+        self._from_accounts.clear()
         gc.collect()
         if self._every_leg:
             log.error(
@@ -206,12 +218,21 @@ class EndpointCore:
 
     def _on_state(self, leg: Leg, info: Any) -> None:
         if info.state == pj.PJSIP_INV_STATE_CONFIRMED:
+            self._rang.discard(leg.call_id)
             self._emit(CallAnswered(call_id=leg.call_id))
+        elif (
+            info.state == pj.PJSIP_INV_STATE_EARLY
+            and info.role == pj.PJSIP_ROLE_UAC
+            and leg.call_id not in self._rang
+        ):
+            self._rang.add(leg.call_id)
+            self._emit(CallRinging(call_id=leg.call_id, status=int(info.lastStatusCode)))
         elif (
             info.state == pj.PJSIP_INV_STATE_DISCONNECTED
             and self.legs.pop(leg.call_id, None) is not None
         ):
             leg.unbridge()
+            self._rang.discard(leg.call_id)
             self._ended.append(leg)
             self._emit(
                 CallEnded(call_id=leg.call_id, status=info.lastStatusCode, reason=info.lastReason)
@@ -317,9 +338,39 @@ class EndpointCore:
     def unbridge(self, call_id: str) -> None:
         self._leg(call_id).unbridge()
 
-    def dial(self, uri: str, headers: tuple[tuple[str, str], ...] = ()) -> str:
+    def connect(self, source: str, listener: str) -> None:
+        self._leg(listener).listen_to(self._leg(source))
+
+    def disconnect(self, source: str, listener: str) -> None:
+        self._leg(listener).stop_listening_to(self._leg(source))
+
+    def _account_from(self, from_uri: str | None) -> Any:
+        """The account whose identity is `from_uri` (created on first use; never
+        registers): PJSIP takes a call's From from its account, with no per-call way."""
+        if from_uri is None:
+            return self._account
+        account = self._from_accounts.get(from_uri)
+        if account is None:
+            with pj_errors("dial", from_uri=from_uri):
+                a_cfg = pj.AccountConfig()
+                a_cfg.idUri = from_uri
+                a_cfg.sipConfig.transportId = self._transport_id
+                a_cfg.mediaConfig.transportConfig.boundAddress = self.config.host
+                a_cfg.mediaConfig.transportConfig.port = 0
+                account = _Account(self._on_incoming, self._emit)
+                account.create(a_cfg, False)
+            self._from_accounts[from_uri] = account
+        return account
+
+    def dial(
+        self,
+        uri: str,
+        headers: tuple[tuple[str, str], ...] = (),
+        from_uri: str | None = None,
+    ) -> str:
+        account = self._account_from(from_uri)
         call_id = self._new_id()
-        leg = Leg(self._account, call_id, self._on_state, on_digit=self._on_digit)
+        leg = Leg(account, call_id, self._on_state, on_digit=self._on_digit)
         with pj_errors("dial", uri=uri):
             prm = pj.CallOpParam(True)
             for name, value in headers:

@@ -201,18 +201,36 @@ class Engine:
         """Record what the caller sends to a WAV file until the leg ends."""
         await self._submit(lambda: self._core.record(call_id, str(path)))
 
-    async def dial(self, uri: str, headers: Mapping[str, str] | None = None) -> str:
-        """Place a call to `uri` (with extra SIP `headers`); returns the new leg's call_id."""
+    async def dial(
+        self,
+        uri: str,
+        headers: Mapping[str, str] | None = None,
+        *,
+        from_uri: str | None = None,
+    ) -> str:
+        """Place a call to `uri` (with extra SIP `headers`, and `from_uri` as its From,
+        e.g. a trunk's caller ID); returns the new leg's call_id. `CallRinging` follows
+        the first 180/183, `CallAnswered` the 200, `CallEnded` (with the status) the end;
+        `hangup` before the answer sends CANCEL."""
         extra = tuple((headers or {}).items())
-        return await self._submit(lambda: self._core.dial(uri, extra))
+        return await self._submit(lambda: self._core.dial(uri, extra, from_uri))
 
     async def bridge(self, call_a: str, call_b: str) -> None:
         """Stop what each leg plays and connect their audio both ways."""
         await self._submit(lambda: self._core.bridge(call_a, call_b))
 
     async def unbridge(self, call_id: str) -> None:
-        """Disconnect the leg's audio from the legs it is bridged with."""
+        """Disconnect the leg's audio from every leg it hears or is heard by."""
         await self._submit(lambda: self._core.unbridge(call_id))
+
+    async def connect(self, source: str, listener: str) -> None:
+        """One way: `listener` hears `source` (mixed with whatever else it hears);
+        `source` hears nothing more. Supervisors listen and whisper with this."""
+        await self._submit(lambda: self._core.connect(source, listener))
+
+    async def disconnect(self, source: str, listener: str) -> None:
+        """`listener` stops hearing `source` (the other direction is untouched)."""
+        await self._submit(lambda: self._core.disconnect(source, listener))
 
     async def media_stats(self, call_id: str) -> MediaStats:
         rx, tx, lost = await self._submit(lambda: self._core.media_stats(call_id))

@@ -31,6 +31,15 @@ class CallAnswered:
 
 
 @dataclass(frozen=True, slots=True)
+class CallRinging:
+    """A call we placed got its first provisional answer with a dialog (180 Ringing or
+    183 Session Progress, in `status`): the far end exists and is alerting."""
+
+    call_id: str
+    status: int
+
+
+@dataclass(frozen=True, slots=True)
 class CallEnded:
     """The leg is gone. `status` is the last SIP status code seen (e.g. 200 after BYE,
     486 busy, 487 cancelled); `reason` its reason phrase."""
@@ -70,5 +79,11 @@ class RegistrationChanged:
 
 
 TelephonyEvent = (
-    CallArrived | CallAnswered | CallEnded | DigitReceived | PlaybackFinished | RegistrationChanged
+    CallArrived
+    | CallAnswered
+    | CallRinging
+    | CallEnded
+    | DigitReceived
+    | PlaybackFinished
+    | RegistrationChanged
 )

@@ -75,8 +75,10 @@ class Leg(pj.Call):  # type: ignore[misc]
         self.sources: list[Any] = []
         #: Sinks recording what the caller says (AudioMediaRecorder).
         self.sinks: list[Any] = []
-        #: Legs whose audio this one hears, and who hear it (a two-way bridge).
-        self.peers: list[Leg] = []
+        #: Legs whose audio this one hears, and legs that hear this one (a two-way
+        #: bridge is both; a supervisor listening is only the first, from their side).
+        self.hears: list[Leg] = []
+        self.heard_by: list[Leg] = []
         self.ended = False
 
     @guarded
@@ -156,33 +158,49 @@ class Leg(pj.Call):  # type: ignore[misc]
                 source.startTransmit(audio)
             for sink in self.sinks:
                 audio.startTransmit(sink)
-            for peer in self.peers:
-                peer_audio = None if peer.ended else peer.audio()
-                if peer_audio is not None:
-                    audio.startTransmit(peer_audio)
-                    peer_audio.startTransmit(audio)
+            for source in self.hears:
+                source_audio = None if source.ended else source.audio()
+                if source_audio is not None:
+                    source_audio.startTransmit(audio)
+            for listener in self.heard_by:
+                listener_audio = None if listener.ended else listener.audio()
+                if listener_audio is not None:
+                    audio.startTransmit(listener_audio)
 
     def bridge(self, other: Leg) -> None:
         """Connect this leg and `other` both ways in the conference bridge (now, and
         again whenever either's media changes)."""
-        if other not in self.peers:
-            self.peers.append(other)
-        if self not in other.peers:
-            other.peers.append(self)
+        self.listen_to(other)
+        other.listen_to(self)
+
+    def listen_to(self, source: Leg) -> None:
+        """This leg hears `source` (one way; `source` hears nothing of it)."""
+        if source is self:
+            raise ValueError("a call cannot hear itself")
+        if source not in self.hears:
+            self.hears.append(source)
+        if self not in source.heard_by:
+            source.heard_by.append(self)
         self.connect_media()
 
-    def unbridge(self) -> None:
-        """Disconnect this leg from every peer (both ways); the peers stay up."""
+    def stop_listening_to(self, source: Leg) -> None:
+        """This leg no longer hears `source` (the other direction is left as it is)."""
+        if source in self.hears:
+            self.hears.remove(source)
+        if self in source.heard_by:
+            source.heard_by.remove(self)
         audio = None if self.ended else self.audio()
-        for peer in self.peers:
-            if self in peer.peers:
-                peer.peers.remove(self)
-            peer_audio = None if peer.ended else peer.audio()
-            if audio is not None and peer_audio is not None:
-                with pj_errors("unbridge", call_id=self.call_id):
-                    audio.stopTransmit(peer_audio)
-                    peer_audio.stopTransmit(audio)
-        self.peers.clear()
+        source_audio = None if source.ended else source.audio()
+        if audio is not None and source_audio is not None:
+            with pj_errors("disconnect", call_id=self.call_id):
+                source_audio.stopTransmit(audio)
+
+    def unbridge(self) -> None:
+        """Disconnect this leg from every leg it hears or is heard by; they stay up."""
+        for source in list(self.hears):
+            self.stop_listening_to(source)
+        for listener in list(self.heard_by):
+            listener.stop_listening_to(self)
 
     def add_source(self, source: Any) -> None:
         self.sources.append(source)
@@ -205,4 +223,5 @@ class Leg(pj.Call):  # type: ignore[misc]
         """Drop media references after the leg ended (PJSIP removed the stream)."""
         self.sources.clear()
         self.sinks.clear()
-        self.peers.clear()
+        self.hears.clear()
+        self.heard_by.clear()
