@@ -241,3 +241,44 @@ def test_agent_report_totals_equal_the_sum_of_its_periods(demo_store):
         assert row.pauses == {k: v for k, v in row.pauses.items() if v}
     carlos = total[int(d.agent("carlos"))]
     assert carlos.pauses == {"break": 550.0}
+
+
+def test_the_follower_and_the_live_center_write_at_the_same_time_without_lock_errors(
+    demo_store,
+):
+    import threading
+
+    d = Demo(demo_store, NIGHT)
+    ana = d.agent("ana")
+    d.at(NIGHT, AgentLoggedIn(ana))
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def follow() -> None:
+        follower = Follower(demo_store)
+        try:
+            while not done.is_set():
+                follower.catch_up()
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=follow)
+    thread.start()
+    try:
+        for i in range(60):
+            d.at(NIGHT + 20 * i + 1, None, interaction_id=f"busy{i}", queue="Ventas")
+            d.at(NIGHT + 20 * i + 2, OfferAccepted(f"busy{i}", ana))
+            d.at(NIGHT + 20 * i + 5, InteractionEnded(f"busy{i}"))
+    finally:
+        done.set()
+        thread.join()
+    assert errors == []
+    Follower(demo_store).catch_up()
+    with demo_store.read() as session:
+        (row,) = queries.queue_report(
+            session,
+            queries.Filters([d.tenant.id], date(2026, 11, 1), date(2026, 11, 1), NEW_YORK),
+            "day",
+            by_queue=False,
+        )
+    assert (row.offered, row.answered) == (60, 60)

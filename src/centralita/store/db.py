@@ -74,7 +74,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # Transactions that write take SQLite's write lock at BEGIN (waiting up to the busy
+    # timeout for another writer): one that read first and then tried to write after
+    # another connection had committed would fail at once with "database is locked".
+    immediate = connection.get_execution_options().get("sqlite_immediate", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def check_connection(engine: Engine) -> None:
@@ -105,6 +109,9 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._writers = sessionmaker(
+            engine.execution_options(sqlite_immediate=True), expire_on_commit=False
+        )
         self._subscribers: list[Subscriber] = []
 
     @classmethod
@@ -127,7 +134,7 @@ class Store:
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Tx]:
         """A transaction for one action: commits on success, rolls back on any error."""
-        with self._sessions() as session, session.begin():
+        with self._writers() as session, session.begin():
             tx = Tx(session)
             yield tx
         if tx.events:
