@@ -262,6 +262,20 @@ def _copy(url: str, rows: list[tuple[Any, ...]]) -> None:
             copy.write("".join(lines[lo : lo + 50_000]))
 
 
+# One stored day again, `:days` later: times, interaction ids and arrival times move.
+_REPEAT_DAY = """
+INSERT INTO events (at, tenant_id, kind, interaction_id, agent_id, actor, payload)
+SELECT at + make_interval(days => :days), tenant_id, kind,
+       CASE WHEN interaction_id IS NULL THEN NULL ELSE :prefix || interaction_id END,
+       agent_id, actor,
+       CASE WHEN payload ? 'arrived_at'
+            THEN jsonb_set(payload, '{arrived_at}',
+                           to_jsonb((payload->>'arrived_at')::float8 + :days * 86400.0))
+            ELSE payload END
+FROM events WHERE id <= :last AND kind LIKE 'acd.%' ORDER BY id
+"""
+
+
 def _setup(store: Store, agents: int, queues: int) -> tuple[int, int, int]:
     now = datetime.now(UTC)
     with store.transaction() as tx:
@@ -335,28 +349,35 @@ def run(
         tenant, first_queue, first_agent = _setup(store, agents, queues)
         rng = Random(seed)
         start_day = date(2026, 10, 1)
-        events = 0
-        write_seconds = 0.0
-        calls = 0
-        for d in range(days):
-            day_start = datetime.combine(start_day + timedelta(days=d), datetime.min.time(), TZ)
-            rows = day_events(
-                rng,
-                day_start.timestamp(),
-                agents,
-                queues,
-                calls_per_day,
-                first_agent,
-                first_queue,
-                tenant,
-                d,
-            )
-            calls += sum(1 for r in rows if r[2] == "acd.interaction_queued")
-            started = time.perf_counter()
-            _copy(url, rows)
-            write_seconds += time.perf_counter() - started
-            events += len(rows)
-            say(f"day {d + 1}/{days}: {events:,} events written")
+        # the first day is generated and copied in; the others are that day again, a
+        # day later each time, copied inside the database (the same volume and mix,
+        # minutes instead of an hour of Python formatting)
+        day_start = datetime.combine(start_day, datetime.min.time(), TZ)
+        rows = day_events(
+            rng,
+            day_start.timestamp(),
+            agents,
+            queues,
+            calls_per_day,
+            first_agent,
+            first_queue,
+            tenant,
+            0,
+        )
+        calls = sum(1 for r in rows if r[2] == "acd.interaction_queued") * days
+        started = time.perf_counter()
+        _copy(url, rows)
+        events = len(rows)
+        del rows
+        say(f"day 1/{days}: {events:,} events written")
+        with store.engine.connect() as conn:
+            last = conn.execute(text("SELECT max(id) FROM events")).scalar()
+            for d in range(1, days):
+                conn.execute(text(_REPEAT_DAY), {"days": d, "prefix": f"{d:03d}-", "last": last})
+                conn.commit()
+                say(f"day {d + 1}/{days}: {events * (d + 1):,} events written")
+        events *= days
+        write_seconds = time.perf_counter() - started
         with store.engine.connect() as conn:
             conn.execute(text("ANALYZE events"))
             conn.commit()
