@@ -28,12 +28,12 @@ from centralita.store.db import Store
 from centralita.store.models import Event, Tenant, User
 from centralita.telephony import Engine, EngineConfig
 from centralita.telephony.registrar import Registrar
-from telephony.tel_helpers import SIPP_DIR, free_udp_port, start_agent_ua
+from telephony.tel_helpers import HERE, SIPP_DIR, free_udp_port, start_agent_ua
 
 REALM = "centralita"
 SALES_DNIS = "6015550100"  # the demo's Ventas campaign
 ANI = "+573001234567"
-EXTENSIONS = {"ana": "1001", "carlos": "1002", "gloria": "1003"}
+EXTENSIONS = {"ana": "1001", "carlos": "1002", "gloria": "1003", "supervisora": "1009"}
 
 
 def password(extension: str) -> str:
@@ -136,3 +136,39 @@ async def voice_center(
         await engine.stop()
         await runner.stop()
         store.dispose()
+
+
+async def start_caller(
+    center: Center, record: Path, tone: int, log_name: str = "caller.log"
+) -> Any:
+    """A PJSIP caller on the sales number: sends `tone`, records what it hears."""
+    import subprocess
+    import sys
+
+    target = f"sip:{SALES_DNIS}@127.0.0.1:{center.engine.port}"
+    with (center.tmp / log_name).open("wb") as out:
+        return await asyncio.create_subprocess_exec(
+            sys.executable, str(HERE / "peer_ua.py"), "--target", target,
+            "--tone", str(tone), "--record", str(record), "--hold", "60", "--timeout", "60",
+            stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+
+
+async def media_flows(center: Center, leg: str, packets: int) -> None:
+    """Wait until `packets` more RTP packets went out on `leg` (20 ms each)."""
+    start = (await center.engine.media_stats(leg)).tx_packets
+    deadline = asyncio.get_running_loop().time() + packets * 0.02 + 10
+    while (await center.engine.media_stats(leg)).tx_packets < start + packets:
+        assert asyncio.get_running_loop().time() < deadline, "media stopped flowing"
+        await asyncio.sleep(0.05)
+
+
+async def no_calls_left(center: Center, timeout: float = 15) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while (count := await center.engine.call_count()) != 0:
+        assert asyncio.get_running_loop().time() < deadline, f"{count} legs still up"
+        await asyncio.sleep(0.1)
+
+
+def bridged_call(center: Center) -> Any:
+    return next((c for c in center.voice.calls.values() if c.bridged), None)

@@ -34,6 +34,7 @@ from centralita.app.voice_originate import Trunk as Trunk
 from centralita.app.voice_originate import VoiceOriginator
 from centralita.app.voice_prompts import music_on_hold, position_prompt
 from centralita.app.voice_stations import StationBook, StationInfo, do_record_registration
+from centralita.app.voice_supervision import Supervision
 from centralita.clock import utcnow
 from centralita.core.commands import (
     CancelOffer,
@@ -102,6 +103,9 @@ class VoiceCall:
     caller_gone: bool = False
     closed: bool = False  # the core has been told the conversation is over
     cancelled: set[str] = field(default_factory=set)  # agent legs we hung up ourselves
+    #: Other legs on this call (supervisors, consulted or conferenced parties): hung up
+    #: when the call is over.
+    extra_legs: set[str] = field(default_factory=set)
     announcer: asyncio.Task[None] | None = None
     silent_since: dict[str, tuple[int, float]] = field(default_factory=dict)
 
@@ -137,6 +141,7 @@ class VoiceCenter:
         self.announced: list[tuple[str, int]] = []
         self.prompts_finished = 0
         self.originator = VoiceOriginator(self, {t.name: t for t in self.settings.trunks})
+        self.supervision = Supervision(self)
 
     # --- lifecycle -----------------------------------------------------------------
     async def start(self) -> None:
@@ -282,6 +287,7 @@ class VoiceCenter:
             if call.agent_leg is not None:  # ringing or talking: it goes too
                 call.cancelled.add(call.agent_leg)
                 await self.quietly(self.engine.hangup(call.agent_leg))
+            await self._hang_up_extras(call)
         elif event.call_id in call.cancelled or event.call_id != call.agent_leg:
             pass  # we hung this leg up ourselves (cancelled, or found dead)
         elif not call.bridged:
@@ -292,9 +298,14 @@ class VoiceCenter:
         else:
             self._agent_hung_up(call)
             await self.quietly(self.engine.hangup(call.caller))
+            await self._hang_up_extras(call)
         if event.call_id == call.agent_leg:
             call.agent_leg = None
         self._forget_if_done(call)
+
+    async def _hang_up_extras(self, call: VoiceCall) -> None:
+        for leg in list(call.extra_legs):
+            await self.quietly(self.engine.hangup(leg))
 
     def _agent_hung_up(self, call: VoiceCall) -> None:
         if not call.closed:
@@ -345,27 +356,36 @@ class VoiceCenter:
                 await self.quietly(self.engine.hangup(call.caller))
 
     async def _offer(self, call: VoiceCall, agent_id: str) -> None:
-        station = self.station_for(agent_id)
-        bindings = self.registrar.contacts(station.extension) if station else []
         if call.caller_gone:
             return
-        if station is None or not bindings:
-            log.info("voice: agent %s has no registered station; offer refused", agent_id)
+        call.agent_id = agent_id
+        dialled = await self.dial_station(agent_id, ani=call.ani)
+        if dialled is None:
             self.tell_core(OfferRejected(call.interaction_id, agent_id))
             return
-        headers = {"P-Asserted-Identity": f"<sip:{call.ani or 'anonymous'}@{self.registrar.host}>"}
+        leg, call.station = dialled
+        call.agent_leg = leg
+        self._legs[leg] = (call, "agent")
+
+    async def dial_station(self, user_id: str, *, ani: str) -> tuple[str, str] | None:
+        """Call the registered station of `user_id` (an agent or a supervisor), with
+        auto-answer headers if the station asks and `ani` shown as the caller: (the new
+        leg, the extension), or None if it has no registered station or cannot be called."""
+        station = self.station_for(user_id)
+        bindings = self.registrar.contacts(station.extension) if station else []
+        if station is None or not bindings:
+            log.info("voice: user %s has no registered station", user_id)
+            return None
+        headers = {"P-Asserted-Identity": f"<sip:{ani or 'anonymous'}@{self.registrar.host}>"}
         if station.auto_answer:
             headers["Call-Info"] = f"<{self.registrar.uri}>;answer-after=0"
             headers["Alert-Info"] = "<urn:alert:service:auto-answer>;info=alert-autoanswer"
-        call.agent_id, call.station = agent_id, station.extension
         try:
             leg = await self.engine.dial(bindings[0].contact, headers)
         except TelephonyError:
             log.exception("voice: could not call station %s", station.extension)
-            self.tell_core(OfferRejected(call.interaction_id, agent_id))
-            return
-        call.agent_leg = leg
-        self._legs[leg] = (call, "agent")
+            return None
+        return leg, station.extension
 
     async def _connect(self, call: VoiceCall) -> None:
         if call.agent_leg is None or call.caller_gone:
@@ -377,6 +397,8 @@ class VoiceCenter:
             await self.engine.bridge(call.caller, call.agent_leg)
         except CentralitaError:
             log.info("voice: bridge of %s failed; a leg ended meanwhile", call.interaction_id)
+            return
+        await self.supervision.reapply(call.interaction_id)
 
     async def _changed(self, call: VoiceCall, kind: str) -> None:
         if kind == HELD and call.bridged and not call.held:
@@ -386,6 +408,7 @@ class VoiceCenter:
         elif kind == RESUMED and call.held and call.agent_leg is not None:
             call.held = False
             await self.quietly(self.engine.bridge(call.caller, call.agent_leg))
+            await self.supervision.reapply(call.interaction_id)
         elif kind == TRANSFERRED and call.agent_leg is not None and call.bridged:
             # blind transfer: the agent leaves, the caller waits again for the next offer
             leg, call.agent_leg, call.agent_id = call.agent_leg, None, None
@@ -473,6 +496,7 @@ class VoiceCenter:
         self._agent_hung_up(call)
         await self.quietly(self.engine.hangup(call.caller))
         await self.quietly(self.engine.hangup(leg))
+        await self._hang_up_extras(call)
 
     # --- helpers -------------------------------------------------------------------
     def _queued(self, call: VoiceCall) -> bool:

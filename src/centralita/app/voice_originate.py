@@ -204,20 +204,11 @@ class VoiceOriginator(OriginatePort):
         if request.agent_id is None:
             await self._dial_number(attempt)
             return
-        station = self.voice.station_for(request.agent_id)
-        bindings = self.voice.registrar.contacts(station.extension) if station else []
-        if station is None or not bindings:
+        dialled = await self.voice.dial_station(request.agent_id, ani=request.number)
+        if dialled is None:
             self._finish(attempt, Outcome.FAILED, 480, "no registered station", party="agent")
             return
-        headers = {"P-Asserted-Identity": f"<sip:{request.number}@{self.voice.registrar.host}>"}
-        if station.auto_answer:
-            headers["Call-Info"] = f"<{self.voice.registrar.uri}>;answer-after=0"
-            headers["Alert-Info"] = "<urn:alert:service:auto-answer>;info=alert-autoanswer"
-        try:
-            leg = await self.voice.engine.dial(bindings[0].contact, headers)
-        except TelephonyError as exc:
-            self._finish(attempt, Outcome.FAILED, 500, str(exc), party="agent")
-            return
+        leg = dialled[0]
         attempt.agent_leg = leg
         self._own(attempt, leg)
 

@@ -1,0 +1,138 @@
+"""Supervisor listen, whisper and barge end to end on 127.0.0.1: a caller (PJSIP, one
+tone), the agent's phone (another tone) and the supervisor's phone (a third tone) each
+record what they hear, and frequency analysis says who heard whom."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from centralita.app.voice_supervision import CallNotBridged, MonitorMode
+from centralita.core.events import AgentLoggedIn
+from support import require
+from telephony.tel_helpers import blocks_hearing, log_has, until, wait_process
+from telephony.voice_harness import (
+    bridged_call,
+    media_flows,
+    no_calls_left,
+    start_caller,
+    voice_center,
+)
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
+
+CALLER_HZ, AGENT_HZ, SUPERVISOR_HZ = 1600, 1000, 2300
+
+
+@pytest.fixture(autouse=True)
+def sip_tools(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    require(importlib.util.find_spec("pjsua2") is not None, "pjsua2 (scripts/pjsua2/install.sh)")
+    require(shutil.which("espeak-ng") is not None, "espeak-ng (scripts/install-test-deps.sh)")
+    yield
+    leaked = [r.getMessage() for r in caplog.records if "still referenced" in r.getMessage()]
+    assert not leaked, leaked
+
+
+@pytest.fixture
+def db_file(sqlite_demo_file: Path, tmp_path: Path) -> Path:
+    path = tmp_path / "centralita.db"
+    shutil.copyfile(sqlite_demo_file, path)
+    return path
+
+
+def run(coro: Any, timeout: float = 100) -> Any:
+    return asyncio.run(asyncio.wait_for(coro, timeout))
+
+
+# (how the supervisor joins, then what it switches to, or None)
+MODES = [
+    (MonitorMode.LISTEN, None),
+    (MonitorMode.WHISPER, None),
+    (MonitorMode.BARGE, None),
+    (MonitorMode.LISTEN, MonitorMode.BARGE),
+]
+
+
+@pytest.mark.parametrize(("mode", "then"), MODES, ids=["listen", "whisper", "barge", "switch"])
+def test_given_bridged_call_when_supervisor_joins_then_only_the_right_parties_hear_them(
+    db_file: Path, tmp_path: Path, mode: MonitorMode, then: MonitorMode | None
+) -> None:
+    caller_wav = tmp_path / "caller-heard.wav"
+    agent_wav, supervisor_wav = tmp_path / "agent-heard.wav", tmp_path / "supervisor-heard.wav"
+
+    async def scenario() -> None:
+        async with voice_center(db_file, tmp_path, auto_answer=("ana", "supervisora")) as c:
+            ana = await c.phone(
+                "ana.log", "ana", "--tone", str(AGENT_HZ), "--record", str(agent_wav)
+            )
+            boss = await c.phone(
+                "boss.log", "supervisora", "--tone", str(SUPERVISOR_HZ),
+                "--record", str(supervisor_wav),
+            )  # fmt: skip
+            await until(
+                lambda: c.registrar.contacts("1001") and c.registrar.contacts("1009"),
+                20,
+                "both phones to register",
+            )
+            c.runner.handle(AgentLoggedIn(c.agents["ana"]))
+            caller = await start_caller(c, caller_wav, CALLER_HZ)
+            call = await until(lambda: bridged_call(c), 30, "the bridge")
+            await media_flows(c, call.caller, 50)
+            supervision = c.voice.supervision
+            await supervision.monitor(call.interaction_id, c.agents["supervisora"], mode)
+            monitor = await until(
+                lambda: next((m for m in supervision.monitors.values() if m.applied), None),
+                20,
+                "the supervisor's phone to answer",
+            )
+            await media_flows(c, call.caller, 150)  # 3 s monitored
+            if then is not None:
+                await supervision.change(call.interaction_id, c.agents["supervisora"], then)
+                await media_flows(c, call.caller, 150)
+            assert monitor.mode is (then or mode)
+            await c.engine.hangup(call.caller)  # the call ends; the supervisor is let go
+            await wait_process(caller, 20)
+            await until(lambda: log_has(tmp_path / "boss.log", "ended"), 15, "the supervisor leg")
+            await no_calls_left(c)
+            assert supervision.monitors == {}
+            for phone in (ana, boss):  # each exits by itself after its one call
+                assert await wait_process(phone, 20) == 0
+
+    run(scenario())
+    final = then or mode
+    # the supervisor hears both sides, mixed
+    assert blocks_hearing(supervisor_wav, CALLER_HZ) >= 20
+    assert blocks_hearing(supervisor_wav, AGENT_HZ) >= 20
+    assert blocks_hearing(supervisor_wav, SUPERVISOR_HZ) <= 1
+    # the agent hears the supervisor in whisper and barge; the caller only in barge
+    agent_heard = blocks_hearing(agent_wav, SUPERVISOR_HZ)
+    caller_heard = blocks_hearing(caller_wav, SUPERVISOR_HZ)
+    if final is MonitorMode.LISTEN:
+        assert agent_heard <= 1 and caller_heard <= 1, (agent_heard, caller_heard)
+    elif final is MonitorMode.WHISPER:
+        assert agent_heard >= 20 and caller_heard <= 1, (agent_heard, caller_heard)
+    else:
+        assert agent_heard >= 20 and caller_heard >= 20, (agent_heard, caller_heard)
+    if then is not None:  # listened first: the caller heard nothing of it then
+        assert caller_heard <= 35, caller_heard
+    # and the two talking parties still hear each other throughout
+    assert blocks_hearing(agent_wav, CALLER_HZ) >= 30
+    assert blocks_hearing(caller_wav, AGENT_HZ) >= 30
+
+
+def test_given_call_not_yet_answered_then_monitoring_is_refused(
+    db_file: Path, tmp_path: Path
+) -> None:
+    async def scenario() -> None:
+        async with voice_center(db_file, tmp_path) as c:
+            with pytest.raises(CallNotBridged) as refused:
+                await c.voice.supervision.monitor("nope", c.agents["supervisora"], "listen")  # type: ignore[arg-type]
+            assert refused.value.to_dict()["code"] == "call-not-bridged"
+
+    run(scenario())
