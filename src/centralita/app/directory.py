@@ -47,6 +47,20 @@ def load_directory(session: Session, tenant_ids: list[int] | None = None) -> Dir
     for row in session.scalars(select(AgentSkill)):
         levels[row.user_id][skill_names[row.skill_id]] = row.level
 
+    # pause reasons are each company's own: an agent may use only its tenant's, with
+    # its tenant's limits; the router's list (for the wallboard's choices) is the union
+    by_tenant: dict[int, dict[str, PauseReason]] = defaultdict(
+        lambda: {MISSED: PauseReason(MISSED)}
+    )
+    codes = {MISSED: PauseReason(MISSED)}
+    for reason in session.scalars(
+        select(PauseReasonRow).where(of_tenants(PauseReasonRow)).order_by(PauseReasonRow.id)
+    ):
+        own = PauseReason(reason.code, float(reason.max_seconds) if reason.max_seconds else None)
+        by_tenant[reason.tenant_id][reason.code] = own
+        codes.setdefault(reason.code, own)
+    directory.pause_reasons = list(codes.values())
+
     agents_by_tenant: dict[int, list[str]] = defaultdict(list)
     for user in session.scalars(
         select(User)
@@ -59,18 +73,12 @@ def load_directory(session: Session, tenant_ids: list[int] | None = None) -> Dir
                 id=agent_id,
                 skills=dict(levels[user.id]),
                 site=sites.get(user.site_id) if user.site_id else None,
+                pause_reasons=tuple(by_tenant[user.tenant_id].values()),
             )
         )
         directory.tenant_of_agent[agent_id] = user.tenant_id
         agents_by_tenant[user.tenant_id].append(agent_id)
     agent_skills = {a.id: a.skills for a in directory.agents}
-
-    codes = {MISSED: PauseReason(MISSED)}
-    for reason in session.scalars(select(PauseReasonRow).where(of_tenants(PauseReasonRow))):
-        codes[reason.code] = PauseReason(
-            reason.code, float(reason.max_seconds) if reason.max_seconds else None
-        )
-    directory.pause_reasons = list(codes.values())
 
     for queue in session.scalars(select(Queue).where(of_tenants(Queue)).order_by(Queue.id)):
         queue_id = str(queue.id)

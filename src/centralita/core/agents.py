@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from centralita.core.config import AgentConfig
+from centralita.core.config import MISSED, AgentConfig, PauseReason
 from centralita.core.outcomes import AgentState
 from centralita.core.skills import agent_skills
 
@@ -40,6 +40,7 @@ class Agent:
         "logged_in",
         "logout_pending",
         "pause",
+        "pause_reasons",
         "pause_token",
         "pools",
         "pools_gen",
@@ -58,6 +59,10 @@ class Agent:
     def __init__(self, config: AgentConfig) -> None:
         self.id = config.id
         self.config = config
+        self.pause_reasons: dict[str, PauseReason] | None = None
+        if config.pause_reasons is not None:
+            self.pause_reasons = {p.code: p for p in config.pause_reasons}
+            self.pause_reasons.setdefault(MISSED, PauseReason(MISSED))
         self.skills = agent_skills(config.skills, config.site)
         self.capacity = dict(config.capacity)
         self.load = dict.fromkeys(self.capacity, 0)

@@ -82,12 +82,15 @@ class QueueConfig:
 
 @immutable
 class AgentConfig:
-    """One agent: skills (name → level 1–5), capacity per channel, site."""
+    """One agent: skills (name → level 1–5), capacity per channel, site, and the pause
+    reasons it may use (its company's, when one router serves several; `None`: the
+    router's list). "missed" is always allowed."""
 
     id: str
     skills: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
     capacity: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({"voice": 1}))
     site: str | None = None
+    pause_reasons: tuple[PauseReason, ...] | None = None
 
 
 @immutable

@@ -32,7 +32,7 @@ class AgentHandlers(InteractionHandlers):
         if agent.logged_in or agent.legs:
             raise _wrong(agent, "agent_logged_in")
         if e.reason is not None:
-            self.pause_reason(e.reason)
+            self.pause_reason(e.reason, agent)
         agent.set_presence(True, e.reason, False)
         agent.by = None
         for channel in agent.idle_since:
@@ -95,7 +95,7 @@ class AgentHandlers(InteractionHandlers):
 
     def _paused(self, e: AgentPaused, now: float, out: list[Output]) -> None:
         agent = self.agent(e.agent_id)
-        self.pause_reason(e.reason)
+        self.pause_reason(e.reason, agent)
         if not agent.logged_in or agent.logout_pending:
             raise _wrong(agent, "agent_paused")
         agent.set_presence(agent.logged_in, e.reason, agent.logout_pending)

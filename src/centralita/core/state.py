@@ -111,11 +111,14 @@ class RouterState:
         except KeyError:
             raise NoSuchInteraction(interaction=interaction_id) from None
 
-    def pause_reason(self, reason: str) -> PauseReason:
+    def pause_reason(self, reason: str, agent: Agent) -> PauseReason:
+        reasons = agent.pause_reasons if agent.pause_reasons is not None else self.pause_reasons
         try:
-            return self.pause_reasons[reason]
+            return reasons[reason]
         except KeyError:
-            raise NoSuchPauseReason(reason=reason, accepted=sorted(self.pause_reasons)) from None
+            raise NoSuchPauseReason(
+                reason=reason, agent=agent.id, accepted=sorted(reasons)
+            ) from None
 
     # --- agent state ------------------------------------------------------------------
 
@@ -148,6 +151,6 @@ class RouterState:
         out.append(AgentStateChanged(now, agent.id, state, reason, interaction_id, by))
         if state is NOT_READY:
             agent.pause_token += 1
-            limit = self.pause_reasons[reason].max_duration if reason else None
+            limit = self.pause_reason(reason, agent).max_duration if reason else None
             if limit is not None:
                 self.timers.set(now + limit, PAUSE_LIMIT, agent, agent.pause_token, limit)
