@@ -494,3 +494,82 @@ class Station(Base):
     auto_answer: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+RECORDING_STATES = ("recording", "complete", "converted", "failed", "purged")
+RECORDING_SCOPES = ("tenant", "queue", "campaign")
+TAG_SOURCES = ("rule", "agent", "analyst")
+
+
+class RecordingPolicyLayer(Base):
+    """A tenant's recording defaults, or a queue's or campaign's overrides of them: a
+    partial `centralita.recording.policy.RecordingPolicy` as JSON."""
+
+    __tablename__ = "recording_policies"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "scope", "scope_id"),
+        CheckConstraint(_in("scope", RECORDING_SCOPES), name="scope"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = _tenant_fk()
+    scope: Mapped[str] = mapped_column(String(10))
+    #: The queue's or campaign's id; 0 for the tenant's own defaults.
+    scope_id: Mapped[int] = mapped_column(Integer, default=0)
+    settings: Mapped[dict[str, Any]] = mapped_column(JsonDoc, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Recording(Base):
+    """One recorded file of a call (the whole interaction, or one agent's leg of it).
+
+    `key` is where the storage keeps the file now (the WAV until it is converted, then
+    the compressed file); `paused` lists [from, to] seconds from the start that are
+    silence because recording was paused. The interaction is not a foreign key: a
+    recording may start (from the caller's arrival) before the interaction's row is
+    committed by the live center's next group commit.
+    """
+
+    __tablename__ = "recordings"
+    __table_args__ = (
+        CheckConstraint(_in("state", RECORDING_STATES), name="state"),
+        Index("ix_recordings_tenant_started", "tenant_id", "started_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = _tenant_fk()
+    interaction_id: Mapped[str] = mapped_column(String(36), index=True)
+    leg: Mapped[int] = mapped_column(Integer, default=0)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    queue_id: Mapped[int | None] = mapped_column(ForeignKey("queues.id"))
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
+    caller_number: Mapped[str | None] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    duration_seconds: Mapped[float | None] = mapped_column(Float)
+    channels: Mapped[int] = mapped_column(Integer, default=2)
+    format: Mapped[str] = mapped_column(String(10), default="wav")
+    key: Mapped[str | None] = mapped_column(String(500))
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(10), default="recording")
+    paused: Mapped[list[Any]] = mapped_column(JsonDoc, default=list)
+    on_demand: Mapped[bool] = mapped_column(Boolean, default=False)
+    legal_hold: Mapped[bool] = mapped_column(Boolean, default=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    error: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RecordingTag(Base):
+    """A tag on a recording, with who set it: a rule, the agent, or a quality analyst."""
+
+    __tablename__ = "recording_tags"
+    __table_args__ = (
+        UniqueConstraint("recording_id", "tag"),
+        CheckConstraint(_in("source", TAG_SOURCES), name="source"),
+        Index("ix_recording_tags_tag", "tag"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recording_id: Mapped[int] = mapped_column(ForeignKey("recordings.id", ondelete="CASCADE"))
+    tag: Mapped[str] = mapped_column(String(50))
+    source: Mapped[str] = mapped_column(String(10))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
