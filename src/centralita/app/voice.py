@@ -130,6 +130,9 @@ class VoiceCenter:
         #: Legs driven by a helper (originate, supervision, transfers): their events go
         #: to its handler instead.
         self.leg_handlers: dict[str, Callable[[TelephonyEvent], Awaitable[None]]] = {}
+        #: Told `(what, call, leg)` as a call is "admitted", "bridged" (to `leg`) and as
+        #: each of its legs has "ended" (the recorder follows calls through this).
+        self.call_listeners: list[Callable[[str, VoiceCall, str], None]] = []
         self._commands: asyncio.Queue[Any] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
         self._moh: Path | None = None
@@ -263,6 +266,7 @@ class VoiceCenter:
             await self.quietly(self.engine.hangup(leg, 503))
             return None
         call.announcer = asyncio.create_task(self._announce(call))
+        self._tell("admitted", call, leg)
         return call
 
     async def _answered(self, leg: str) -> None:
@@ -279,6 +283,7 @@ class VoiceCenter:
         if found is None:
             return
         call, role = found
+        self._tell("ended", call, event.call_id)
         if role == "caller":
             call.caller_gone = True
             if not call.closed:
@@ -398,6 +403,7 @@ class VoiceCenter:
         except CentralitaError:
             log.info("voice: bridge of %s failed; a leg ended meanwhile", call.interaction_id)
             return
+        self._tell("bridged", call, call.agent_leg)
         await self.supervision.reapply(call.interaction_id)
 
     async def _changed(self, call: VoiceCall, kind: str) -> None:
@@ -507,6 +513,13 @@ class VoiceCenter:
             if call.announcer is not None:
                 call.announcer.cancel()
             self.calls.pop(call.interaction_id, None)
+
+    def _tell(self, what: str, call: VoiceCall, leg: str) -> None:
+        for listener in self.call_listeners:
+            try:
+                listener(what, call, leg)
+            except Exception:
+                log.exception("voice: a call listener failed on %s of %s", what, leg)
 
     def tell_core(self, event: Any) -> bool:
         """Hand `event` to the live center; False if the core refused it (a race with
