@@ -1,0 +1,266 @@
+"""Call recording end to end on 127.0.0.1: a PJSIP caller sends one tone, the agent's
+PJSIP phone another; the center records each leg with the engine's recorder and makes
+one file of them. The files are checked by frequency analysis (Goertzel, per channel)."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import shutil
+import wave
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from centralita.app.recording import CallRecorder
+from centralita.core.events import AgentLoggedIn
+from centralita.recording.storage import LocalStorage
+from centralita.store.actions.recordings import do_set_recording_policy
+from centralita.store.models import Event, Recording, RecordingTag
+from support import require
+from telephony.tel_helpers import goertzel_share, until, wait_process
+from telephony.voice_harness import (
+    Center,
+    bridged_call,
+    media_flows,
+    no_calls_left,
+    start_caller,
+    voice_center,
+)
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(150)]
+AGENT_HZ, CALLER_HZ = 1000, 1600
+
+
+@pytest.fixture(autouse=True)
+def sip_tools(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    require(importlib.util.find_spec("pjsua2") is not None, "pjsua2 (scripts/pjsua2/install.sh)")
+    require(shutil.which("espeak-ng") is not None, "espeak-ng (scripts/install-test-deps.sh)")
+    for tool in ("sox", "opusenc", "opusdec"):
+        require(shutil.which(tool) is not None, f"{tool} (scripts/install-test-deps.sh)")
+    yield
+    leaked = [r.getMessage() for r in caplog.records if "still referenced" in r.getMessage()]
+    assert not leaked, leaked
+
+
+@pytest.fixture
+def db_file(sqlite_demo_file: Path, tmp_path: Path) -> Path:
+    path = tmp_path / "centralita.db"
+    shutil.copyfile(sqlite_demo_file, path)
+    return path
+
+
+def run(coro: Any, timeout: float = 130) -> Any:
+    return asyncio.run(asyncio.wait_for(coro, timeout))
+
+
+def channels(path: Path) -> tuple[int, list[list[int]]]:
+    """(rate, samples of each channel) of a 16-bit WAV."""
+    with wave.open(str(path), "rb") as wav:
+        rate, n = wav.getframerate(), wav.getnchannels()
+        data = wav.readframes(wav.getnframes())
+    samples = [
+        int.from_bytes(data[i : i + 2], "little", signed=True) for i in range(0, len(data), 2)
+    ]
+    return rate, [samples[c::n] for c in range(n)]
+
+
+def block_tones(samples: list[int], rate: int, freqs: list[int]) -> list[int | None]:
+    """Per 100 ms block: the tone of `freqs` dominating it, 0 if silent, None if neither."""
+    block = rate // 10
+    out: list[int | None] = []
+    for i in range(0, len(samples) - block + 1, block):
+        chunk = samples[i : i + block]
+        if (sum(s * s for s in chunk) / block) ** 0.5 <= 200:
+            out.append(0)
+            continue
+        share, freq = max((goertzel_share(chunk, rate, f), f) for f in freqs)
+        out.append(freq if share > 0.8 else None)
+    return out
+
+
+def decoded(tmp: Path, stored: Path) -> Path:
+    """The stored file as a 16 kHz WAV (decoding Opus with opusdec)."""
+    if stored.suffix == ".wav":
+        return stored
+    import subprocess
+
+    out = tmp / f"{stored.stem}-decoded.wav"
+    subprocess.run(["opusdec", "--quiet", "--rate", "16000", str(stored), str(out)], check=True)
+    return out
+
+
+@asynccontextmanager
+async def recording_center(
+    db_file: Path, tmp: Path, *, policy: dict[str, Any] | None = None, spool: Path | None = None
+) -> AsyncIterator[tuple[Center, CallRecorder]]:
+    async with voice_center(db_file, tmp, auto_answer=("ana",)) as c:
+        if policy:
+            with c.store.transaction() as tx:
+                do_set_recording_policy(
+                    tx, tenant_id=c.tenant_id, scope="tenant", settings=policy,
+                    at=T_NOW(), actor="test",
+                )  # fmt: skip
+        storage = LocalStorage(tmp / "recordings")
+        recorder = CallRecorder(c.voice, storage, spool or tmp / "spool")
+        recorder.attach()
+        try:
+            yield c, recorder
+        finally:
+            await recorder.close()
+
+
+def T_NOW() -> Any:
+    from centralita.clock import utcnow
+
+    return utcnow()
+
+
+async def talk(c: Center, tmp: Path, hangup_after: float) -> tuple[Any, Any, Any]:
+    """ana (auto-answer, AGENT_HZ, hangs up after `hangup_after` s) takes a call from a
+    caller sending CALLER_HZ; returns (phone, caller, the bridged VoiceCall)."""
+    phone = await c.phone(
+        "ana.log", "ana", "--tone", str(AGENT_HZ), "--hangup-after", str(hangup_after)
+    )
+    await until(lambda: c.registrar.contacts("1001"), 20, "ana's phone to register")
+    c.runner.handle(AgentLoggedIn(c.agents["ana"]))
+    caller = await start_caller(c, tmp / "caller-heard.wav", CALLER_HZ)
+    call = await until(lambda: bridged_call(c), 30, "the bridge")
+    return phone, caller, call
+
+
+async def call_over(c: Center, phone: Any, caller: Any) -> None:
+    await wait_process(caller, 40)
+    await no_calls_left(c)
+    assert await wait_process(phone, 20) == 0
+
+
+def rows(c: Center) -> list[Recording]:
+    with c.store.read() as session:
+        found = list(session.scalars(select(Recording).order_by(Recording.id)))
+        session.expunge_all()
+        return found
+
+
+def test_given_every_call_recorded_in_stereo_then_caller_is_left_agent_right_and_opus_matches(
+    db_file: Path, tmp_path: Path
+) -> None:
+    async def scenario() -> None:
+        async with recording_center(db_file, tmp_path) as (c, recorder):
+            phone, caller, _call = await talk(c, tmp_path, hangup_after=4)
+            await call_over(c, phone, caller)
+            await until(lambda: recorder.finished, 20, "the recording to be stored")
+            await until(lambda: recorder.converter.converted, 30, "the conversion")
+
+    run(scenario())
+    store_root = tmp_path / "recordings"
+    with_store = [p for p in store_root.rglob("*") if p.is_file()]
+    [opus] = with_store  # the WAV is gone once the Opus file was verified
+    assert opus.suffix == ".opus"
+    from centralita.store.db import Store
+
+    store = Store.from_url(f"sqlite:///{tmp_path / 'centralita.db'}")
+    try:
+        with store.read() as session:
+            [row] = session.scalars(select(Recording)).all()
+            tags = session.scalars(select(RecordingTag.tag)).all()
+            kinds = [e.kind for e in session.scalars(select(Event).order_by(Event.id))]
+            assert (row.state, row.format, row.channels) == ("converted", "opus", 2)
+            assert row.key is not None and store_root / row.key == opus
+            assert row.size_bytes == opus.stat().st_size
+            import hashlib
+
+            assert row.sha256 == hashlib.sha256(opus.read_bytes()).hexdigest()
+            assert row.agent_id is not None and row.caller_number
+            assert 3.0 < (row.duration_seconds or 0) < 6.0, row.duration_seconds
+            assert tags == ["campaign:ventas"]
+            duration = row.duration_seconds
+    finally:
+        store.dispose()
+    for kind in ("recording.started", "recording.completed", "recording.converted"):
+        assert kind in kinds
+    rate, (left, right) = channels(decoded(tmp_path, opus))
+    assert abs(len(left) / rate - duration) < 0.05  # the decoded file is as long as the WAV
+    left_tones = block_tones(left, rate, [AGENT_HZ, CALLER_HZ])
+    right_tones = block_tones(right, rate, [AGENT_HZ, CALLER_HZ])
+    # from the agent's answer: the caller's tone on the left, the agent's on the right
+    assert left_tones.count(CALLER_HZ) >= 25 and left_tones.count(AGENT_HZ) <= 1, left_tones
+    assert right_tones.count(AGENT_HZ) >= 25 and right_tones.count(CALLER_HZ) <= 1, right_tones
+
+
+def test_given_on_demand_with_a_pause_then_only_the_span_is_recorded_and_the_pause_is_silent(
+    db_file: Path, tmp_path: Path
+) -> None:
+    spans: dict[str, float] = {}
+
+    async def scenario() -> None:
+        policy = {"mode": "on_demand", "format": "wav"}
+        async with recording_center(db_file, tmp_path, policy=policy) as (c, recorder):
+            phone, caller, call = await talk(c, tmp_path, hangup_after=9)
+            await media_flows(c, call.caller, 50)  # 1 s of talk before anyone asks
+            assert not rows(c)  # nobody asked yet
+            await recorder.start(call.interaction_id, actor="test")
+            loop = asyncio.get_running_loop()
+            spans["start"] = loop.time()
+            await media_flows(c, call.caller, 75)  # 1.5 s recorded
+            await recorder.pause(call.interaction_id)
+            spans["pause"] = loop.time()
+            await media_flows(c, call.caller, 100)  # 2 s paused (a card number…)
+            await recorder.resume(call.interaction_id)
+            spans["resume"] = loop.time()
+            await media_flows(c, call.caller, 75)  # 1.5 s recorded
+            await recorder.stop(call.interaction_id)
+            spans["stop"] = loop.time()
+            await call_over(c, phone, caller)  # the call goes on a few seconds unrecorded
+            await until(lambda: recorder.finished, 20, "the recording to be stored")
+            [row] = rows(c)
+            spans["row_duration"] = row.duration_seconds or 0
+            spans["paused"] = row.paused  # type: ignore[assignment]
+            assert row.on_demand and row.state == "complete" and row.format == "wav"
+            assert row.key is not None
+            spans["key"] = row.key  # type: ignore[assignment]
+
+    run(scenario())
+    expected = spans["stop"] - spans["start"]
+    assert abs(spans["row_duration"] - expected) < 0.1, (spans, expected)
+    assert spans["row_duration"] < 6.5  # not the whole 9 s call
+    [[p0, p1]] = spans["paused"]  # type: ignore[misc]
+    assert abs(p0 - (spans["pause"] - spans["start"])) < 0.05
+    assert abs(p1 - (spans["resume"] - spans["start"])) < 0.05
+    rate, (left, right) = channels(tmp_path / "recordings" / str(spans["key"]))
+    for side, tone in ((left, CALLER_HZ), (right, AGENT_HZ)):
+        blocks = block_tones(side, rate, [AGENT_HZ, CALLER_HZ])
+        first, last = int(p0 * 10) + 1, int(p1 * 10) - 1  # whole blocks inside the pause
+        assert set(blocks[first:last]) == {0}, blocks  # silence while paused
+        assert blocks[: int(p0 * 10) - 1].count(tone) >= 10, blocks
+        assert blocks[int(p1 * 10) + 1 :].count(tone) >= 10, blocks
+
+
+@pytest.mark.parametrize("broken", ["spool", "storage"])
+def test_given_an_unwritable_directory_then_the_recording_fails_with_an_alert_and_the_call_goes_on(
+    db_file: Path, tmp_path: Path, broken: str
+) -> None:
+    not_a_dir = tmp_path / "not-a-directory"
+    not_a_dir.write_text("a file where a directory should be")
+    outcome: dict[str, Any] = {}
+
+    async def scenario() -> None:
+        spool = not_a_dir / "spool" if broken == "spool" else tmp_path / "spool"
+        async with recording_center(db_file, tmp_path, spool=spool) as (c, recorder):
+            if broken == "storage":
+                recorder.storage = LocalStorage(not_a_dir / "recordings")
+            phone, caller, _call = await talk(c, tmp_path, hangup_after=3)
+            await call_over(c, phone, caller)
+            await until(lambda: [r for r in rows(c) if r.state == "failed"], 20, "the failure")
+            outcome["outcomes"] = c.outcomes()
+            outcome["failed"] = c.stored("recording.failed")
+
+    run(scenario())
+    assert outcome["outcomes"] == ["answered"]  # the call itself went on to its end
+    [failed] = outcome["failed"]
+    assert failed.payload["alert"] is True
+    assert failed.payload["stage"] == ("record" if broken == "spool" else "store")
