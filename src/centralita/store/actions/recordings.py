@@ -205,7 +205,9 @@ def do_purge_recording(
     if row.legal_hold:
         raise UnderLegalHold(recording_id=row.id)
     key, row.key, row.state, row.updated_at = row.key, None, "purged", at
-    _event(tx, PURGED, row, at, actor, key=key, reason=reason, expired_at=row.expires_at)
+    _event(
+        tx, PURGED, row, at, actor, key=key, reason=reason, expired_at=row.expires_at.isoformat()
+    )
     return row
 
 
