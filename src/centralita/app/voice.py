@@ -35,6 +35,7 @@ from centralita.app.voice_originate import VoiceOriginator
 from centralita.app.voice_prompts import music_on_hold, position_prompt
 from centralita.app.voice_stations import StationBook, StationInfo, do_record_registration
 from centralita.app.voice_supervision import Supervision
+from centralita.app.voice_transfer import Transfers
 from centralita.clock import utcnow
 from centralita.core.commands import (
     CancelOffer,
@@ -145,6 +146,7 @@ class VoiceCenter:
         self.prompts_finished = 0
         self.originator = VoiceOriginator(self, {t.name: t for t in self.settings.trunks})
         self.supervision = Supervision(self)
+        self.transfers = Transfers(self)
 
     # --- lifecycle -----------------------------------------------------------------
     async def start(self) -> None:
@@ -361,7 +363,7 @@ class VoiceCenter:
                 await self.quietly(self.engine.hangup(call.caller))
 
     async def _offer(self, call: VoiceCall, agent_id: str) -> None:
-        if call.caller_gone:
+        if call.caller_gone or await self.transfers.handover(call, agent_id):
             return
         call.agent_id = agent_id
         dialled = await self.dial_station(agent_id, ani=call.ani)
@@ -371,6 +373,19 @@ class VoiceCenter:
         leg, call.station = dialled
         call.agent_leg = leg
         self._legs[leg] = (call, "agent")
+
+    def adopt_agent_leg(self, call: VoiceCall, leg: str) -> None:
+        """`leg` (already up) is the call's agent leg from now on."""
+        call.agent_leg = leg
+        self._legs[leg] = (call, "agent")
+
+    async def accept_offer(self, call: VoiceCall) -> None:
+        """The agent leg took the call (the core then connects it); hung up if the
+        offer ended meanwhile."""
+        assert call.agent_id is not None and call.agent_leg is not None
+        if not self.tell_core(OfferAccepted(call.interaction_id, call.agent_id)):
+            call.cancelled.add(call.agent_leg)
+            await self.quietly(self.engine.hangup(call.agent_leg))
 
     async def dial_station(self, user_id: str, *, ani: str) -> tuple[str, str] | None:
         """Call the registered station of `user_id` (an agent or a supervisor), with

@@ -196,10 +196,7 @@ class VoiceOriginator(OriginatePort):
         self.attempts: dict[str, _Attempt] = {}
 
     async def originate(self, request: Originate) -> None:
-        trunk = self.trunks.get(request.trunk)
-        if trunk is None:
-            raise NoSuchTrunk(f"no trunk named {request.trunk!r}", trunk=request.trunk)
-        attempt = _Attempt(request, trunk)
+        attempt = _Attempt(request, self.trunk(request.trunk))
         self.attempts[request.request_id] = attempt
         if request.agent_id is None:
             await self._dial_number(attempt)
@@ -229,15 +226,22 @@ class VoiceOriginator(OriginatePort):
                 attempt.timer.cancel()
             self.attempts.pop(attempt.request.request_id, None)
 
+    def trunk(self, name: str) -> Trunk:
+        trunk = self.trunks.get(name)
+        if trunk is None:
+            raise NoSuchTrunk(f"no trunk named {name!r}", trunk=name)
+        return trunk
+
+    async def dial_number(self, trunk: Trunk, number: str) -> str:
+        """Place the INVITE to `number` through `trunk`, with its caller ID; the leg."""
+        identity = f"sip:{trunk.caller_id}@{self.voice.engine.config.host}"
+        return await self.voice.engine.dial(
+            trunk.uri_for(number), {"P-Asserted-Identity": f"<{identity}>"}, from_uri=identity
+        )
+
     async def _dial_number(self, attempt: _Attempt) -> None:
-        trunk, host = attempt.trunk, self.voice.engine.config.host
-        identity = f"sip:{trunk.caller_id}@{host}"
         try:
-            leg = await self.voice.engine.dial(
-                trunk.uri_for(attempt.request.number),
-                {"P-Asserted-Identity": f"<{identity}>"},
-                from_uri=identity,
-            )
+            leg = await self.dial_number(attempt.trunk, attempt.request.number)
         except TelephonyError as exc:
             self._finish(attempt, Outcome.FAILED, 500, str(exc))
             await self._hang_up(attempt.agent_leg)
