@@ -1,0 +1,188 @@
+"""Recordings: search (API and page), a recording's page with its player, the audio
+(seekable) and its download, and analysts' tags.
+
+Only `LISTENER_ROLES` get past `listener()`; anyone else gets 403 and the refusal is
+written to the event log (`recording.access_refused`), as is every play and download
+(`recording.accessed`). A recording of a tenant the user does not see answers 404 (and
+is logged as refused too). A player's seek (a Range request not starting at byte 0) is
+the same listening and is not logged again.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from pydantic import BaseModel
+
+from centralita.app.recording_search import LISTENER_ROLES, Search, describe, search
+from centralita.clock import utcnow
+from centralita.errors import Invalid
+from centralita.recording.storage import LocalStorage, Storage
+from centralita.store.actions import recordings as actions
+from centralita.store.models import Recording
+from centralita.web.pages import render
+from centralita.web.session import Csrf, SignedIn, WrongRole, current_user
+
+router = APIRouter()
+MEDIA = {"opus": "audio/ogg", "wav": "audio/wav"}
+
+
+def storage_of(request: Request) -> Storage:
+    return LocalStorage(request.app.state.settings.data_dir / "recordings")
+
+
+def _audit(request: Request, who: SignedIn, action: str, allowed: bool, row: Any = None,
+           recording_id: int | None = None) -> None:  # fmt: skip
+    with request.app.state.store.transaction() as tx:
+        actions.do_record_recording_access(
+            tx, recording=row, tenant_id=who.tenant_id, user_id=who.id, role=who.role,
+            action=action, allowed=allowed, at=utcnow(), recording_id=recording_id,
+        )  # fmt: skip
+
+
+def listener(request: Request, action: str, recording_id: int | None = None) -> SignedIn:
+    who = current_user(request)
+    if who.role not in LISTENER_ROLES:
+        _audit(request, who, action, False, recording_id=recording_id)
+        raise WrongRole("your role may not search or listen to recordings", role=who.role)
+    return who
+
+
+def _recording(request: Request, who: SignedIn, recording_id: int, action: str) -> Recording:
+    with request.app.state.store.read() as session:
+        row: Recording | None = session.get(Recording, recording_id)
+        if row is not None:
+            session.expunge(row)
+    if row is None or row.tenant_id not in who.tenants:
+        _audit(request, who, action, False, recording_id=recording_id)
+        raise actions.NoSuchRecording(recording_id=recording_id)
+    return row
+
+
+def _day(value: str | None, field: str) -> date:
+    if not value:
+        raise Invalid(f"{field}: required (YYYY-MM-DD)", field=field)
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise Invalid(f"{field}: {value!r} is not a date (YYYY-MM-DD)", field=field) from None
+
+
+def _search_of(request: Request, params: dict[str, Any]) -> Search:
+    zone = ZoneInfo(request.app.state.settings.timezone)
+    first, last = _day(params.get("from"), "from"), _day(params.get("to"), "to")
+    start = datetime.combine(first, time(), zone)
+    end = datetime.combine(last + timedelta(days=1), time(), zone)
+
+    def number(name: str, kind: Any = int) -> Any:
+        raw = params.get(name)
+        if raw in (None, ""):
+            return None
+        try:
+            return kind(raw)
+        except ValueError:
+            raise Invalid(f"{name}: {raw!r} is not a number", field=name) from None
+
+    tags = tuple(t.strip().lower() for t in params.get("tag", []) if t.strip())
+    return Search(
+        start=start, end=end, agent_id=number("agent"), queue_id=number("queue"),
+        campaign_id=number("campaign"), caller=params.get("caller") or None,
+        disposition=params.get("disposition") or None, tags=tags,
+        min_seconds=number("min_seconds", float), max_seconds=number("max_seconds", float),
+        page=number("page") or 1, page_size=number("page_size") or 25,
+    )  # fmt: skip
+
+
+def _params(request: Request) -> dict[str, Any]:
+    query = request.query_params
+    params: dict[str, Any] = {k: query.get(k) for k in query if k != "tag"}
+    params["tag"] = query.getlist("tag")
+    return params
+
+
+@router.get("/api/v1/recordings")
+async def search_api(request: Request) -> JSONResponse:
+    who = listener(request, "search")
+    q = _search_of(request, _params(request))
+    with request.app.state.store.read() as session:
+        found = search(session, who.tenants, q)
+    return JSONResponse(
+        {"total": found.total, "page": found.page, "pages": found.pages, "items": found.rows}
+    )
+
+
+@router.get("/recordings", include_in_schema=False)
+async def search_page(request: Request) -> Response:
+    who = listener(request, "search")
+    params = _params(request)
+    today = utcnow().astimezone(ZoneInfo(request.app.state.settings.timezone)).date()
+    params.setdefault("from", None)
+    params["from"] = params["from"] or (today - timedelta(days=7)).isoformat()
+    params["to"] = params.get("to") or today.isoformat()
+    q = _search_of(request, params)
+    with request.app.state.store.read() as session:
+        found = search(session, who.tenants, q)
+    return render(request, "recordings/search.html", who, found=found, params=params)
+
+
+@router.get("/recordings/{recording_id}", include_in_schema=False)
+async def recording_page(request: Request, recording_id: int) -> Response:
+    who = listener(request, "view", recording_id)
+    row = _recording(request, who, recording_id, "view")
+    with request.app.state.store.read() as session:
+        [item] = describe(session, [row])
+    return render(request, "recordings/detail.html", who, item=item)
+
+
+def _audio(request: Request, recording_id: int, action: str) -> Response:
+    who = listener(request, action, recording_id)
+    row = _recording(request, who, recording_id, action)
+    if row.key is None:
+        raise actions.NoSuchRecording(recording_id=recording_id, state=row.state)
+    if request.headers.get("range", "bytes=0-").replace(" ", "").startswith("bytes=0-"):
+        _audit(request, who, action, True, row=row)  # a later seek is the same listening
+    storage = storage_of(request)
+    media = MEDIA.get(row.format, "application/octet-stream")
+    name = f"{row.interaction_id}{f'-{row.leg}' if row.leg else ''}.{row.format}"
+    disposition = "attachment" if action == "download" else "inline"
+    path = storage.local_path(row.key)
+    if path is not None:
+        return FileResponse(
+            path, media_type=media, filename=name, content_disposition_type=disposition
+        )
+    stream = storage.open(row.key)
+    return StreamingResponse(
+        iter(lambda: stream.read(1 << 16), b""), media_type=media,
+        headers={"content-disposition": f'{disposition}; filename="{name}"'},
+    )  # fmt: skip
+
+
+@router.get("/recordings/{recording_id}/audio", include_in_schema=False)
+async def play(request: Request, recording_id: int) -> Response:
+    return _audio(request, recording_id, "play")
+
+
+@router.get("/recordings/{recording_id}/download", include_in_schema=False)
+async def download(request: Request, recording_id: int) -> Response:
+    return _audio(request, recording_id, "download")
+
+
+class TagIn(BaseModel):
+    tag: str
+
+
+@router.post("/api/v1/recordings/{recording_id}/tags", dependencies=[Csrf])
+async def tag(request: Request, recording_id: int, body: TagIn) -> JSONResponse:
+    who = listener(request, "tag", recording_id)
+    _recording(request, who, recording_id, "tag")
+    source = "analyst"  # a reviewer's tag (analyst, supervisor or administrator)
+    with request.app.state.store.transaction() as tx:
+        actions.do_tag_recording(
+            tx, recording_id=recording_id, tag=body.tag, source=source, at=utcnow(),
+            actor=who.actor,
+        )  # fmt: skip
+    return JSONResponse({"recording_id": recording_id, "tag": body.tag.strip().lower()}, 201)
