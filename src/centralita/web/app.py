@@ -30,6 +30,7 @@ from centralita.web.routes import (
     desktop,
     forms,
     health,
+    recordings,
     reports,
     reports_api,
     stream,
@@ -101,6 +102,7 @@ def create_app(
         stream,
         reports,
         reports_api,
+        recordings,
     ):
         app.include_router(module.router)
     return app
