@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from centralita.app.recording_search import recordings_of
 from centralita.errors import NotFound
 from centralita.store.models import (
     Campaign,
@@ -200,6 +201,7 @@ def _items(session: Session, rows: list[Interaction]) -> list[HistoryItem]:
             )
         )
     }
+    recorded = recordings_of(session, ids)
     items = []
     for r in rows:
         a, c, w = answered.get(r.id), closed.get(r.id), wraps.get(r.id)
@@ -221,6 +223,7 @@ def _items(session: Session, rows: list[Interaction]) -> list[HistoryItem]:
                 notes=w.notes if w else None,
                 form_data=dict(w.form_data) if w else {},
                 form_labels=_labels(campaign_rows.get(r.campaign_id) if r.campaign_id else None),
+                recording=f"/recordings/{recorded[r.id]}" if r.id in recorded else None,
             )
         )
     return items
