@@ -12,6 +12,7 @@ TEST_DEPS=(
   chromium # /usr/bin/chromium: the agent desktop and wallboard tests drive it with Playwright
   espeak-ng  # text-to-speech for IVR prompts (centralita.tts) and spoken test input in tests/ivr
   sox        # resamples synthesised prompts to the line's rate (8 kHz, 16 kHz) in centralita.tts
+  opus-tools # opusenc/opusdec: call recordings converted to Opus and checked by decoding them
 )
 
 missing=()
