@@ -10,6 +10,7 @@ import shutil
 import wave
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import pytest
 from sqlalchemy import select
 
 from centralita.app.recording import CallRecorder
+from centralita.app.recording_search import Search, search
 from centralita.core.events import AgentLoggedIn
 from centralita.recording.storage import LocalStorage
 from centralita.store.actions.recordings import do_set_recording_policy
@@ -179,6 +181,15 @@ def test_given_every_call_recorded_in_stereo_then_caller_is_left_agent_right_and
             assert 3.0 < (row.duration_seconds or 0) < 6.0, row.duration_seconds
             assert tags == ["campaign:ventas"]
             duration = row.duration_seconds
+            # the search finds it by its date and its rule's tag, and not outside them
+            hour = timedelta(hours=1)
+            at, tenants = row.started_at, [row.tenant_id]
+            found = search(
+                session, tenants, Search(at - hour, at + hour, tags=("campaign:ventas",))
+            )
+            assert [r["id"] for r in found.rows] == [row.id]
+            assert search(session, tenants, Search(at - hour, at + hour, tags=("vip",))).total == 0
+            assert search(session, tenants, Search(at + hour, at + 2 * hour)).total == 0
     finally:
         store.dispose()
     for kind in ("recording.started", "recording.completed", "recording.converted"):
