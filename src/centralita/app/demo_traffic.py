@@ -60,8 +60,14 @@ class DemoTraffic:
         calls_per_minute: float = 8.0,
         seed: int | None = None,
         humans: tuple[str, ...] = HUMAN_AGENTS,
+        over_sip: bool = False,
     ) -> None:
+        """With `over_sip`, real SIP calls and phones do the calling and answering
+        (`app/voice_demo.py`): this only logs the robot agents in at their stations."""
         self.runner = runner
+        self.over_sip = over_sip
+        #: agent id → the station it logged in at
+        self.stations: dict[str, str] = {}
         self.rng = random.Random(seed)
         self.rate = calls_per_minute / 60.0
         self.handles: set[asyncio.TimerHandle] = set()
@@ -96,11 +102,13 @@ class DemoTraffic:
         self.runner.on_commands(self._on_commands)
         for i, agent in enumerate(sorted(self.robots, key=int)):
             self._do(AgentLoggedIn(agent))
+            self.stations[agent] = f"20{i + 1:02d}"
             with self.runner.center.store.transaction() as tx:
                 do_record_station(
-                    tx, agent_id=int(agent), station=f"20{i + 1:02d}", at=utcnow(), actor=ACTOR
+                    tx, agent_id=int(agent), station=self.stations[agent], at=utcnow(), actor=ACTOR
                 )
-        self.task = asyncio.create_task(self._callers())
+        if not self.over_sip:
+            self.task = asyncio.create_task(self._callers())
 
     async def stop(self) -> None:
         if self.task is not None:
@@ -153,6 +161,8 @@ class DemoTraffic:
     # --- agents ---------------------------------------------------------------------
 
     def _on_commands(self, commands: list[Any]) -> None:
+        if self.over_sip:
+            return
         for command in commands:
             if isinstance(command, OfferToAgent) and command.agent_id in self.robots:
                 self._later(self.rng.uniform(1.5, 4), self._answerer(command))
