@@ -570,6 +570,40 @@ class VoiceCenter:
             log.debug("voice: %s", exc)
 
 
+async def start_voice(
+    runner: Runner,
+    *,
+    host: str = "127.0.0.1",
+    sip_port: int = 5060,
+    registrar_port: int | None = None,
+    realm: str = "centralita",
+    settings: VoiceSettings | None = None,
+) -> tuple[VoiceCenter, Callable[[], Coroutine[Any, Any, None]]]:
+    """Start the engine, the registrar (on `registrar_port`, by default the port after
+    `sip_port`) and the voice adapter on `runner`; returns it and its stop."""
+    engine = Engine(EngineConfig(host=host, port=sip_port))
+    book = StationBook(runner.center.store, realm)
+    registrar_at = sip_port + 1 if registrar_port is None else registrar_port
+    registrar = Registrar(book.credentials, host=host, port=registrar_at, realm=realm)
+    await engine.start()
+    try:
+        await registrar.start()
+        voice = VoiceCenter(runner, engine, registrar, book, settings)
+        await voice.start()
+    except BaseException:
+        await registrar.stop()
+        await engine.stop()
+        raise
+    log.info("voice: SIP on %s, stations register at %s", engine.uri, registrar.uri)
+
+    async def stop() -> None:
+        await voice.stop()
+        await registrar.stop()
+        await engine.stop()
+
+    return voice, stop
+
+
 def voice_service(
     *,
     host: str = "127.0.0.1",
@@ -579,30 +613,17 @@ def voice_service(
     settings: VoiceSettings | None = None,
 ) -> Callable[[Runner], Coroutine[Any, Any, Callable[[], Coroutine[Any, Any, None]]]]:
     """The voice adapter as an extra of the web app's lifespan (`create_app(extras=...)`):
-    started with the live center, stopped before it. The registrar listens on
-    `registrar_port`, by default the port after `sip_port`."""
+    started with the live center, stopped before it."""
 
     async def start(runner: Runner) -> Callable[[], Coroutine[Any, Any, None]]:
-        engine = Engine(EngineConfig(host=host, port=sip_port))
-        book = StationBook(runner.center.store, realm)
-        registrar_at = sip_port + 1 if registrar_port is None else registrar_port
-        registrar = Registrar(book.credentials, host=host, port=registrar_at, realm=realm)
-        await engine.start()
-        try:
-            await registrar.start()
-            voice = VoiceCenter(runner, engine, registrar, book, settings)
-            await voice.start()
-        except BaseException:
-            await registrar.stop()
-            await engine.stop()
-            raise
-        log.info("voice: SIP on %s, stations register at %s", engine.uri, registrar.uri)
-
-        async def stop() -> None:
-            await voice.stop()
-            await registrar.stop()
-            await engine.stop()
-
+        _voice, stop = await start_voice(
+            runner,
+            host=host,
+            sip_port=sip_port,
+            registrar_port=registrar_port,
+            realm=realm,
+            settings=settings,
+        )
         return stop
 
     return start

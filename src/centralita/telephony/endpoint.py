@@ -44,11 +44,15 @@ class _LogWriter(pj.LogWriter):  # type: ignore[misc]
 
 class _Account(pj.Account):  # type: ignore[misc]
     def __init__(
-        self, on_incoming: Callable[[Any], None], emit: Callable[[TelephonyEvent], None]
+        self,
+        on_incoming: Callable[[Any], None],
+        emit: Callable[[TelephonyEvent], None],
+        username: str = "",
     ) -> None:
         super().__init__()
         self._on_incoming = on_incoming
         self._emit = emit
+        self._username = username
 
     @guarded
     def onIncomingCall(self, prm: Any) -> None:
@@ -56,7 +60,9 @@ class _Account(pj.Account):  # type: ignore[misc]
 
     @guarded
     def onRegState(self, prm: Any) -> None:
-        self._emit(RegistrationChanged(int(prm.code), str(prm.reason), int(prm.expiration)))
+        self._emit(
+            RegistrationChanged(int(prm.code), str(prm.reason), int(prm.expiration), self._username)
+        )
 
 
 class EndpointCore:
@@ -114,26 +120,34 @@ class EndpointCore:
             self._ep.libStart()
             self._limit_codecs(cfg.codecs)
 
-            a_cfg = pj.AccountConfig()
-            a_cfg.idUri = f"sip:centralita@{cfg.host}:{port}"
-            a_cfg.sipConfig.transportId = transport_id
-            a_cfg.mediaConfig.transportConfig.boundAddress = cfg.host
-            a_cfg.mediaConfig.transportConfig.port = 0
-            reg = cfg.registration
-            if reg is not None:
-                registrar_host = reg.registrar.split(":", 1)[1].split(";", 1)[0]
-                a_cfg.idUri = f"sip:{reg.username}@{registrar_host}"
-                a_cfg.regConfig.registrarUri = reg.registrar
-                a_cfg.regConfig.timeoutSec = reg.expires
-                a_cfg.regConfig.retryIntervalSec = 0  # a refused password is final
-                a_cfg.natConfig.sipOutboundUse = 0
-                a_cfg.natConfig.contactRewriteUse = 0
-                a_cfg.natConfig.viaRewriteUse = 0
-                creds = pj.AuthCredInfo("digest", "*", reg.username, 0, reg.password)
-                a_cfg.sipConfig.authCreds.append(creds)
+            a_cfg = self._account_config(port, cfg.registration)
             self._account = _Account(self._on_incoming, self._emit)
             self._account.create(a_cfg, True)
+            for reg in cfg.registrations:  # more phones on the same endpoint
+                account = _Account(self._on_incoming, self._emit, reg.username)
+                account.create(self._account_config(port, reg), False)
+                self._from_accounts[f"registration:{reg.username}"] = account
         return port
+
+    def _account_config(self, port: int, reg: Any) -> Any:
+        """The account's identity on our transport; with `reg`, registering with it."""
+        a_cfg = pj.AccountConfig()
+        a_cfg.idUri = f"sip:centralita@{self.config.host}:{port}"
+        a_cfg.sipConfig.transportId = self._transport_id
+        a_cfg.mediaConfig.transportConfig.boundAddress = self.config.host
+        a_cfg.mediaConfig.transportConfig.port = 0
+        if reg is not None:
+            registrar_host = reg.registrar.split(":", 1)[1].split(";", 1)[0]
+            a_cfg.idUri = f"sip:{reg.username}@{registrar_host}"
+            a_cfg.regConfig.registrarUri = reg.registrar
+            a_cfg.regConfig.timeoutSec = reg.expires
+            a_cfg.regConfig.retryIntervalSec = 0  # a refused password is final
+            a_cfg.natConfig.sipOutboundUse = 0
+            a_cfg.natConfig.contactRewriteUse = 0
+            a_cfg.natConfig.viaRewriteUse = 0
+            creds = pj.AuthCredInfo("digest", "*", reg.username, 0, reg.password)
+            a_cfg.sipConfig.authCreds.append(creds)
+        return a_cfg
 
     def _limit_codecs(self, wanted: tuple[str, ...]) -> None:
         rank = {name.upper(): i for i, name in enumerate(wanted)}

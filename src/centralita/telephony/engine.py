@@ -79,6 +79,9 @@ class EngineConfig:
     user_agent: str = "Centralita"
     #: Register with a registrar (see `Registration`); `RegistrationChanged` reports it.
     registration: Registration | None = None
+    #: More accounts registering from the same endpoint (a bank of phones, e.g. the
+    #: demo's agents); their `RegistrationChanged` carry the user name.
+    registrations: tuple[Registration, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,11 +71,13 @@ class PlaybackFinished:
 class RegistrationChanged:
     """The engine's own registration with a registrar (`EngineConfig.registration`)
     got an answer: `status` 200 and `expires` > 0 while registered; 401/403 for
-    refused credentials, 408 if the registrar is unreachable."""
+    refused credentials, 408 if the registrar is unreachable. `username` is the
+    account's user name for `EngineConfig.registrations`, "" for `registration`."""
 
     status: int
     reason: str
     expires: int
+    username: str = ""
 
 
 TelephonyEvent = (
