@@ -78,6 +78,11 @@ def demo(
         min=0,
         help="days of simulated history written before today on first set-up (0: none)",
     ),
+    sip_port: int | None = typer.Option(
+        None,
+        help="real SIP traffic: callers and the robot agents' phones through the engine on "
+        "this UDP port; softphones register on the next (see the README)",
+    ),
 ) -> None:
     """Set up the database, seed the demo company and run the center with live traffic."""
     from centralita.app.demo_traffic import HUMAN_AGENTS, demo_traffic
@@ -100,7 +105,20 @@ def demo(
             note = " - yours to drive" if user.username in HUMAN_AGENTS else " - answers by itself"
         typer.echo(f"  {user.username:<12} {user.role}{note}")
     typer.echo("Simulated callers are ringing the campaigns' numbers; Ctrl+C stops the demo.")
-    _run(settings, store, extras=(demo_traffic(DEMO_TENANT),))
+    if sip_port is None:
+        _run(settings, store, extras=(demo_traffic(DEMO_TENANT),))
+        return
+    from centralita.app.voice_demo import voice_demo_service
+
+    typer.echo(
+        f"Calls over SIP: dial sip:6015550100@{settings.host}:{sip_port}; softphones register "
+        f"at {settings.host}:{sip_port + 1} as 1001 (ana) or 1002 (carlos), "
+        f"password '{DEMO_PASSWORD}'"
+    )
+    voice = voice_demo_service(
+        DEMO_TENANT, human_password=DEMO_PASSWORD, host=settings.host, sip_port=sip_port
+    )
+    _run(settings, store, extras=(voice,))
 
 
 def _demo_history(store: Store, settings: Settings, days: int) -> None:
