@@ -63,6 +63,7 @@ class Party:
     leg: str
     agent_id: str | None = None
     number: str | None = None
+    station: str | None = None  # the extension called, for an agent
     up: bool = False
     completing: bool = False  # complete() asked the core to hand the call to agent_id
 
@@ -124,7 +125,7 @@ class Transfers:
         if party is None or not party.completing or party.agent_id != agent_id:
             return False
         self._adopt(call, party)
-        call.agent_id = agent_id
+        call.agent_id, call.station = agent_id, party.station
         await self.voice.accept_offer(call)
         return True
 
@@ -164,11 +165,12 @@ class Transfers:
     ) -> Party:
         if (agent_id is None) == (number is None):
             raise Invalid("give exactly one of agent_id and number", field="agent_id")
+        station: str | None = None
         if agent_id is not None:
             dialled = await self.voice.dial_station(agent_id, ani=call.ani)
             if dialled is None:
                 raise PartyUnreachable("that agent has no registered station", agent_id=agent_id)
-            leg = dialled[0]
+            leg, station = dialled
         else:
             assert number is not None
             originator = self.voice.originator
@@ -177,7 +179,7 @@ class Transfers:
                 leg = await originator.dial_number(the_trunk, number)
             except TelephonyError as exc:
                 raise PartyUnreachable(str(exc), number=number) from None
-        party = Party(kind, leg, agent_id, number)
+        party = Party(kind, leg, agent_id, number, station)
         call.extra_legs.add(leg)
 
         async def handle(event: TelephonyEvent) -> None:
