@@ -278,6 +278,8 @@ CATALOG: dict[str, tuple[str, str]] = {  # key: (english, spanish)
     "rep.containment": ("Containment", "Contención"),
     "rep.peak": ("Peak simultaneous calls", "Pico de llamadas simultáneas"),
     "rep.average": ("Average simultaneous calls", "Promedio de llamadas simultáneas"),
+    "rep.lines_by_trunk": ("By trunk", "Por troncal"),
+    "rep.trunk": ("Trunk", "Troncal"),
     "rep.interaction": ("Interaction", "Interacción"),
     "rep.arrived_at": ("Arrived", "Llegó"),
     "rep.answered_at": ("Answered at", "Atendida a las"),

@@ -282,3 +282,31 @@ def test_the_follower_and_the_live_center_write_at_the_same_time_without_lock_er
             by_queue=False,
         )
     assert (row.offered, row.answered) == (60, 60)
+
+
+def test_lines_peak_and_average_per_trunk_and_together(demo_store):
+    d = Demo(demo_store, NIGHT)
+    ana, carlos = d.agent("ana"), d.agent("carlos")
+    d.auto_answer = True
+    d.at(NIGHT, AgentLoggedIn(ana))
+    d.at(NIGHT, AgentLoggedIn(carlos))
+    d.at(NIGHT + 10, None, interaction_id="l1", queue="Ventas", trunk="carrier-a")
+    d.at(NIGHT + 60, None, interaction_id="l2", queue="Ventas", trunk="carrier-a")
+    d.at(NIGHT + 120, None, interaction_id="l3", queue="Ventas", trunk="carrier-b")
+    d.at(NIGHT + 150, CallerHungUp("l3"))  # both agents busy: it waited 30 s
+    d.at(NIGHT + 180, InteractionEnded("l2"))
+    d.at(NIGHT + 310, InteractionEnded("l1"))
+    d.at(NIGHT + 400)  # wrap-ups end: the call detail records are complete
+    Follower(demo_store).catch_up()
+    f = queries.Filters([d.tenant.id], date(2026, 11, 1), date(2026, 11, 1), NEW_YORK)
+    with demo_store.read() as session:
+        rows = queries.lines_report(session, f, "60", by_trunk=True)
+    first_hour = {r.trunk: (r.peak, round(r.average * 3600)) for r in rows if r.period.hour == 0}
+    assert first_hour == {
+        queries.ALL_LINES: (3, 300 + 120 + 30),
+        "carrier-a": (2, 300 + 120),
+        "carrier-b": (1, 30),
+    }
+    with demo_store.read() as session:
+        only_all = queries.lines_report(session, f, "60")
+    assert {r.trunk for r in only_all} == {queries.ALL_LINES}

@@ -114,6 +114,7 @@ class LiveCenter:
         direction: str = "inbound",
         ani: str | None = None,
         dnis: str | None = None,
+        trunk: str | None = None,
         contact_id: int | None = None,
         campaign_id: int | None = None,
         priority: int | None = None,
@@ -154,6 +155,7 @@ class LiveCenter:
                 campaign_id=campaign_id,
                 ani=ani,
                 dnis=dnis,
+                trunk=trunk,
                 at=to_datetime(now),
                 actor=actor,
             )

@@ -307,12 +307,28 @@ def ivr_report(session: Session, f: queries.Filters, o: Options, lang: str) -> R
 
 def lines_report(session: Session, f: queries.Filters, o: Options, lang: str) -> Report:
     period = o.period if o.period != "total" else "day"
-    rows = queries.lines_report(session, f, period)
+    rows = queries.lines_report(session, f, period, by_trunk=True)
+    every = [r for r in rows if r.trunk == queries.ALL_LINES]
     table = Table(
         "lines",
         "",
         [_col("period", lang, "text"), _col("peak", lang), _col("average", lang, "number")],
-        [[_when(r.period, period), r.peak, r.average] for r in rows],
+        [[_when(r.period, period), r.peak, r.average] for r in every],
+    )
+    trunks = Table(
+        "lines_by_trunk",
+        t("rep.lines_by_trunk", lang),
+        [
+            _col("period", lang, "text"),
+            _col("trunk", lang, "text"),
+            _col("peak", lang),
+            _col("average", lang, "number"),
+        ],
+        [
+            [_when(r.period, period), r.trunk, r.peak, r.average]
+            for r in rows
+            if r.trunk != queries.ALL_LINES and (r.peak or r.average)
+        ],
     )
     chart = Chart(
         "lines",
@@ -324,7 +340,7 @@ def lines_report(session: Session, f: queries.Filters, o: Options, lang: str) ->
             t("rep.average", lang): [row[2] for row in table.rows],
         },
     )
-    return Report("lines", t("rep.lines", lang), "", [table], [chart])
+    return Report("lines", t("rep.lines", lang), "", [table, trunks], [chart])
 
 
 CALL_COLUMNS: tuple[tuple[str, Kind], ...] = (

@@ -635,22 +635,49 @@ class LinesRow:
     utc_offset: int
     peak: int
     average: float
+    trunk: str = ""  # "" = all lines together; "–" = calls that came by no trunk
 
 
-def lines_report(session: Session, f: Filters, period: str = "60") -> list[LinesRow]:
+ALL_LINES = ""
+NO_TRUNK = "–"
+
+
+def lines_report(
+    session: Session, f: Filters, period: str = "60", *, by_trunk: bool = False
+) -> list[LinesRow]:
     """Simultaneous calls per period: the peak and the time-average, from the call
-    detail records (a call occupies a line from arrival to its end)."""
+    detail records (a call occupies a line from arrival to its end); with `by_trunk`,
+    also per carrier trunk (after the rows of all lines together)."""
     if period == "total":
         raise BadReportRequest("lines are reported per interval", field="period")
     period_of(datetime(2000, 1, 1, tzinfo=UTC), period, f.tz)
-    query = select(ReportCall.arrived_at, ReportCall.ended_at).where(
-        ReportCall.tenant_id.in_(f.tenant_ids),
-        ReportCall.ended_at > f.utc_start,
-        ReportCall.arrived_at < f.utc_end,
+    query = (
+        select(ReportCall.arrived_at, ReportCall.ended_at, Interaction.trunk)
+        .outerjoin(Interaction, Interaction.id == ReportCall.interaction_id)
+        .where(
+            ReportCall.tenant_id.in_(f.tenant_ids),
+            ReportCall.ended_at > f.utc_start,
+            ReportCall.arrived_at < f.utc_end,
+        )
     )
     if f.queue_ids is not None or f.campaign_ids is not None or f.site_ids is not None:
         query = query.where(ReportCall.last_queue_id.in_(list(_queue_ids(session, f))))
-    spans = session.execute(query).all()
+    spans: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
+    for arrived, ended, trunk in session.execute(query):
+        spans[ALL_LINES].append((arrived, ended))
+        if by_trunk:
+            spans[trunk or NO_TRUNK].append((arrived, ended))
+    if not spans:
+        spans[ALL_LINES] = []
+    rows: list[LinesRow] = []
+    for line in sorted(spans):
+        rows.extend(_lines(spans[line], f, period, line))
+    return rows
+
+
+def _lines(
+    spans: list[tuple[datetime, datetime]], f: Filters, period: str, line: str
+) -> list[LinesRow]:
     changes: list[tuple[datetime, int]] = []
     for arrived, ended in spans:
         changes.append((max(arrived, f.utc_start), 1))
@@ -680,6 +707,6 @@ def lines_report(session: Session, f: Filters, period: str = "60") -> list[Lines
         area[key] += level * (upto - cursor).total_seconds()
         t = upto
     return [
-        LinesRow(start, offset, peak[(start, offset)], area[(start, offset)] / seconds)
+        LinesRow(start, offset, peak[(start, offset)], area[(start, offset)] / seconds, line)
         for (start, offset), seconds in length.items()
     ]

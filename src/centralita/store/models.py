@@ -301,6 +301,8 @@ class Interaction(Base):
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
     ani: Mapped[str | None] = mapped_column(String(64))
     dnis: Mapped[str | None] = mapped_column(String(64))
+    #: the carrier trunk (its configured name) a call came in or went out through
+    trunk: Mapped[str | None] = mapped_column(String(100))
     subject: Mapped[str | None] = mapped_column(Text)
     arrived_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -45,6 +45,7 @@ def do_record_interaction(
     ani: str | None = None,
     dnis: str | None = None,
     subject: str | None = None,
+    trunk: str | None = None,
 ) -> Interaction:
     """Record that an interaction arrived (or was placed), with its arrival attributes."""
     require(channel in CHANNELS, "channel", f"one of {', '.join(CHANNELS)}", value=channel)
@@ -66,6 +67,7 @@ def do_record_interaction(
         contact_id=contact_id,
         ani=ani,
         dnis=dnis,
+        trunk=trunk,
         subject=subject,
         arrived_at=at,
     )
@@ -84,6 +86,7 @@ def do_record_interaction(
         contact_id=contact_id,
         ani=ani,
         dnis=dnis,
+        trunk=trunk,
     )
     return row
 
