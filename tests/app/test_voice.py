@@ -363,7 +363,8 @@ def test_given_talking_when_agent_transfers_to_queue_then_next_agent_takes_the_c
             c.runner.handle(AgentLoggedIn(c.agents["ana"]))  # idle longest: answers first
             caller = await start_caller(c, tmp_path, caller_wav)
             call = await until(lambda: bridged_call(c), 30, "ana's bridge")
-            await media_flows(c, call.caller, 50)  # 1 s with ana
+            # 2 s with ana: her tone starts only once her phone has the ACK, ~0.5 s in
+            await media_flows(c, call.caller, 100)
             c.runner.handle(AgentLoggedIn(c.agents["carlos"]))
             queue = c.runner.center.router.interaction_snapshot(call.interaction_id).queue_id
             c.runner.handle(TransferRequested(call.interaction_id, queue=queue))
