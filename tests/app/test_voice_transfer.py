@@ -2,7 +2,9 @@
 
 Every party sends its own tone and records what it hears: the caller (PJSIP) 1600 Hz,
 ana 700 Hz, carlos 1000 Hz, and a customer's phone behind the trunk 2300 Hz; frequency
-analysis says who heard whom, and when (music on hold in between)."""
+analysis says who heard whom, and when (music on hold in between). A recording holds
+about two thirds of the blocks of the time it covers (a phone's tone starts once it
+has the ACK): "heard" asks for 1 s of blocks, "not heard" for at most one block."""
 
 from __future__ import annotations
 
@@ -154,10 +156,10 @@ def test_given_attended_transfer_to_an_agent_when_completed_then_caller_talks_wi
     sequence = block_sequence(wavs.caller, [ANA_HZ, CARLOS_HZ, *MOH])
     ana, carlos = indexes(sequence, [ANA_HZ]), indexes(sequence, [CARLOS_HZ])
     music = [i for i in indexes(sequence, MOH) if i > min(ana)]  # the consultation
-    assert len(music) >= 15 and len(carlos) >= 15, sequence
+    assert len(music) >= 10 and len(carlos) >= 10, sequence
     assert max(ana) < min(music) and max(music) < min(carlos), sequence
     assert blocks_with(wavs.carlos, [ANA_HZ]) >= 10  # the consultation
-    assert blocks_with(wavs.carlos, [CALLER_HZ]) >= 15  # then the caller
+    assert blocks_with(wavs.carlos, [CALLER_HZ]) >= 10  # then the caller
     assert blocks_with(wavs.carlos, MOH) <= 1
 
 
@@ -187,7 +189,7 @@ def test_given_attended_transfer_when_cancelled_then_caller_is_back_with_the_age
     sequence = block_sequence(wavs.caller, [ANA_HZ, CARLOS_HZ, *MOH])
     ana = indexes(sequence, [ANA_HZ])
     music = [i for i in indexes(sequence, MOH) if i > min(ana)]
-    assert len(music) >= 15, sequence
+    assert len(music) >= 10, sequence
     assert min(ana) < min(music) and max(ana) > max(music), sequence  # ana, music, ana
     assert indexes(sequence, [CARLOS_HZ]) == [], sequence  # never heard carlos
     assert blocks_with(wavs.carlos, [ANA_HZ]) >= 10
@@ -250,8 +252,8 @@ def test_given_blind_transfer_to_an_agent_then_their_phone_rings_and_takes_the_c
             await no_calls_left(c)
 
     run(scenario())
-    assert blocks_with(wavs.caller, [CARLOS_HZ]) >= 15
-    assert blocks_with(wavs.carlos, [CALLER_HZ]) >= 15
+    assert blocks_with(wavs.caller, [CARLOS_HZ]) >= 10
+    assert blocks_with(wavs.carlos, [CALLER_HZ]) >= 10
     assert blocks_with(wavs.carlos, [ANA_HZ]) <= 1  # blind: they never spoke
 
 
@@ -279,8 +281,8 @@ def test_given_blind_transfer_to_a_number_then_caller_talks_with_it_and_agent_wr
             await no_calls_left(c)
 
     run(scenario())
-    assert blocks_with(wavs.caller, [OUTSIDE_HZ]) >= 15
-    assert blocks_with(wavs.outside, [CALLER_HZ]) >= 15
+    assert blocks_with(wavs.caller, [OUTSIDE_HZ]) >= 10
+    assert blocks_with(wavs.outside, [CALLER_HZ]) >= 10
     assert blocks_with(wavs.outside, [ANA_HZ]) <= 1
 
 
@@ -309,7 +311,7 @@ def test_given_three_way_conference_then_each_party_hears_both_others(
         (wavs.carlos, (CALLER_HZ, ANA_HZ)),
     ):
         for freq in others:
-            assert blocks_hearing(wav, freq) >= 20, (wav.name, freq)
+            assert blocks_hearing(wav, freq) >= 10, (wav.name, freq)
 
 
 def answered_in(log: Path) -> bool:
