@@ -220,6 +220,7 @@ class VoiceCenter:
             log.info("voice: nobody answers %r; 404 to %s", event.dnis, leg)
             await self.quietly(self.engine.hangup(leg, 404))
             return
+        trunk = next((t.name for t in self.settings.trunks if t.sent(event.source)), None)
         await self.admit(
             leg,
             tenant_id=routing.tenant_id,
@@ -228,6 +229,7 @@ class VoiceCenter:
             dnis=event.dnis,
             contact_id=routing.contact_id,
             campaign_id=routing.campaign_id,
+            trunk=trunk,
         )
 
     async def admit(
@@ -241,6 +243,7 @@ class VoiceCenter:
         contact_id: int | None = None,
         campaign_id: int | None = None,
         direction: str = "inbound",
+        trunk: str | None = None,
     ) -> VoiceCall | None:
         """Put a leg in a queue as a new interaction: answered (if not yet), music on
         hold, announcements; the core offers it to an agent. None if it could not enter
@@ -261,6 +264,7 @@ class VoiceCenter:
                 dnis=dnis,
                 contact_id=contact_id,
                 campaign_id=campaign_id,
+                trunk=trunk,
             )
         except Exception:
             log.exception("voice: call %s could not enter the center", leg)

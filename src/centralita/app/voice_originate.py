@@ -64,6 +64,14 @@ class Trunk:
         host = self.target.removeprefix("sip:").removeprefix("sips:")
         return f"sip:{number}@{host}"
 
+    def sent(self, source: str) -> bool:
+        """Whether a request from `source` ("ip:port") came from this carrier: the same
+        host, and the same port when the target names one."""
+        target = self.target.removeprefix("sip:").removeprefix("sips:").split(";")[0]
+        host, _, port = target.rpartition("@")[2].partition(":")
+        from_host, _, from_port = source.rpartition(":") if ":" in source else (source, "", "")
+        return from_host == host and (not port or port == from_port)
+
 
 class Outcome(StrEnum):
     ANSWERED = "answered"

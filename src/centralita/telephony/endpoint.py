@@ -228,7 +228,14 @@ class EndpointCore:
         except Exception:
             log.exception("could not read the auto-answer headers of call %s", call_id)
             auto = False
-        self._emit(CallArrived(call_id=call_id, ani=ani, dnis=dnis, auto_answer=auto))
+        try:
+            source = str(prm.rdata.srcAddress)
+        except Exception:
+            log.exception("could not read the source address of call %s", call_id)
+            source = ""
+        self._emit(
+            CallArrived(call_id=call_id, ani=ani, dnis=dnis, auto_answer=auto, source=source)
+        )
 
     def _on_state(self, leg: Leg, info: Any) -> None:
         if info.state == pj.PJSIP_INV_STATE_CONFIRMED:

@@ -21,6 +21,8 @@ class CallArrived:
     ani: str
     dnis: str
     auto_answer: bool = False
+    #: "ip:port" the INVITE came from (which carrier trunk, when it is one)
+    source: str = ""
 
 
 @dataclass(frozen=True, slots=True)
