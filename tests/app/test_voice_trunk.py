@@ -64,3 +64,39 @@ def test_given_a_call_from_the_carriers_address_then_its_interaction_names_the_t
             assert trunks == ["carrier"]
 
     asyncio.run(asyncio.wait_for(scenario(), 100))
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(60)
+def test_serve_with_a_data_dir_records_calls_and_stops_the_recorder(
+    sqlite_demo_file: Path, tmp_path: Path
+) -> None:
+    """`serve --sip-port` passes the data folder: the recorder follows every call."""
+    from centralita.app.center import LiveCenter
+    from centralita.app.live import LiveView
+    from centralita.app.runner import Runner
+    from centralita.app.voice import start_voice
+    from centralita.store.db import Store
+    from support import free_port
+
+    require(importlib.util.find_spec("pjsua2") is not None, "pjsua2 (scripts/pjsua2/install.sh)")
+    db_file = tmp_path / "centralita.db"
+    shutil.copyfile(sqlite_demo_file, db_file)
+
+    async def scenario() -> None:
+        store = Store.from_url(f"sqlite:///{db_file}")
+        center = LiveCenter.from_store(store)
+        runner = Runner(center, LiveView(center))
+        await runner.start()
+        try:
+            voice, stop = await start_voice(
+                runner, sip_port=free_port(), registrar_port=0, data_dir=tmp_path / "data"
+            )
+            assert len(voice.call_listeners) == 1  # the recorder
+            await stop()
+            assert voice.call_listeners == []
+        finally:
+            await runner.stop()
+            store.dispose()
+
+    asyncio.run(asyncio.wait_for(scenario(), 50))

@@ -582,9 +582,12 @@ async def start_voice(
     registrar_port: int | None = None,
     realm: str = "centralita",
     settings: VoiceSettings | None = None,
+    data_dir: Path | None = None,
 ) -> tuple[VoiceCenter, Callable[[], Coroutine[Any, Any, None]]]:
     """Start the engine, the registrar (on `registrar_port`, by default the port after
-    `sip_port`) and the voice adapter on `runner`; returns it and its stop."""
+    `sip_port`) and the voice adapter on `runner`; with `data_dir`, also the call
+    recorder (files under `data_dir/recordings`, legs spooled in `data_dir/spool`, each
+    call as its recording policy says). Returns the voice center and its stop."""
     engine = Engine(EngineConfig(host=host, port=sip_port))
     book = StationBook(runner.center.store, realm)
     registrar_at = sip_port + 1 if registrar_port is None else registrar_port
@@ -599,8 +602,17 @@ async def start_voice(
         await engine.stop()
         raise
     log.info("voice: SIP on %s, stations register at %s", engine.uri, registrar.uri)
+    recorder = None
+    if data_dir is not None:
+        from centralita.app.recording import CallRecorder  # it builds on this module
+        from centralita.recording.storage import LocalStorage
+
+        recorder = CallRecorder(voice, LocalStorage(data_dir / "recordings"), data_dir / "spool")
+        recorder.attach()
 
     async def stop() -> None:
+        if recorder is not None:
+            await recorder.close()
         await voice.stop()
         await registrar.stop()
         await engine.stop()
@@ -615,6 +627,7 @@ def voice_service(
     registrar_port: int | None = None,
     realm: str = "centralita",
     settings: VoiceSettings | None = None,
+    data_dir: Path | None = None,
 ) -> Callable[[Runner], Coroutine[Any, Any, Callable[[], Coroutine[Any, Any, None]]]]:
     """The voice adapter as an extra of the web app's lifespan (`create_app(extras=...)`):
     started with the live center, stopped before it."""
@@ -627,6 +640,7 @@ def voice_service(
             registrar_port=registrar_port,
             realm=realm,
             settings=settings,
+            data_dir=data_dir,
         )
         return stop
 

@@ -62,7 +62,11 @@ def serve(
         settings = settings_from(config, host=host, port=port)
         store = _ready_store(settings)
     typer.echo(f"Centralita serving on http://{settings.host}:{settings.port}/ (API docs: /docs)")
-    voice = () if sip_port is None else (voice_service(host=settings.host, sip_port=sip_port),)
+    voice = (
+        ()
+        if sip_port is None
+        else (voice_service(host=settings.host, sip_port=sip_port, data_dir=settings.data_dir),)
+    )
     if sip_port is not None:
         typer.echo(f"Calls: sip:{settings.host}:{sip_port}; stations register on {sip_port + 1}")
     _run(settings, store, extras=voice)
