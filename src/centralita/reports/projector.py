@@ -276,7 +276,7 @@ class Projector:
         if call is None:
             call = self.calls[iid] = {
                 "tenant": tenant,
-                "arrived": float(p.get("arrived_at", at)),
+                "arrived": float(_given(p.get("arrived_at"), at)),
                 "first_queue": queue,
                 "campaign": p.get("campaign"),
                 "leg": None,
@@ -400,7 +400,7 @@ class Projector:
         call = self.calls.get(iid) if iid else None
         if call is None or iid is None:
             return
-        kind = p.get("kind", "transfer")
+        kind = p.get("kind") or "transfer"
         if call["leg"] is not None:
             if call["leg"][4] is not None:
                 self._end_answered_leg(call, at, iid)
@@ -426,7 +426,7 @@ class Projector:
             self._finish(
                 {
                     "tenant": tenant,
-                    "arrived": float(p.get("arrived_at", at)),
+                    "arrived": float(_given(p.get("arrived_at"), at)),
                     "first_queue": int(queue) if queue is not None else None,
                     "campaign": None,
                     "answered_at": None,
@@ -598,6 +598,11 @@ class Projector:
         index = _IVR_INDEX.get(p.get("outcome", ""))
         if index is not None:
             self._ivr_row(tenant, p["flow"], p["node"], at)[index] += 1
+
+
+def _given(value: Any, default: Any) -> Any:
+    """A payload field, or `default` where it is absent or null."""
+    return default if value is None else value
 
 
 def _jsonable_call(call: dict[str, Any]) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, literal, select
+from sqlalchemy import BigInteger, Select, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from centralita.errors import Invalid
@@ -230,52 +230,100 @@ def _add_counts(into: dict[str, float], row: Iterable[Any]) -> None:
             into[name] += value or 0
 
 
+_BUCKET_SECONDS = {"15": 900, "30": 1800, "60": 3600, "day": 86400, "week": 86400}
+_BUCKET_SECONDS.update(month=86400, total=86400)
+
+
+def offset_spans(f: Filters) -> list[tuple[datetime, datetime, int]]:
+    """The range cut where the time zone's UTC offset changes: (from, to, offset in
+    seconds). Every offset is a multiple of 15 minutes, so 15-minute steps find them."""
+    spans: list[tuple[datetime, datetime, int]] = []
+    step = timedelta(minutes=15)
+    t = f.utc_start
+    while t < f.utc_end:
+        offset = int(t.astimezone(f.tz).utcoffset().total_seconds())  # type: ignore[union-attr]
+        if spans and spans[-1][2] == offset:
+            spans[-1] = (spans[-1][0], t + step, offset)
+        else:
+            spans.append((t, t + step, offset))
+        t += step
+    return spans
+
+
+def _epoch(session: Session, column: Any) -> Any:
+    if _dialect(session) == "postgresql":
+        return cast(func.extract("epoch", column), BigInteger)
+    return cast(func.strftime("%s", column), BigInteger)
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
 def queue_report(
     session: Session, f: Filters, period: str = "30", *, by_queue: bool = True
 ) -> list[QueueRow]:
-    """Queue figures per period (and queue, unless `by_queue` is false), in time order."""
+    """Queue figures per period (and queue, unless `by_queue` is false), in time order.
+
+    The database adds the slots up into local periods: for each stretch of constant UTC
+    offset, a period is `(epoch seconds + offset) // its length` (days for weeks and
+    months, which are then added up here), so a month of 40 queues by half hours is a
+    few GROUP BYs and 57,600 rows, not 115,200 rows added up in Python."""
     period_of(datetime(2000, 1, 1, tzinfo=UTC), period, f.tz)  # validates `period`
     queues = _queue_ids(session, f)
     if not queues:
         return []
-    window = (
-        ReportQueueSlot.tenant_id.in_(f.tenant_ids),
-        ReportQueueSlot.queue_id.in_(list(queues)),
-        ReportQueueSlot.slot_start >= f.utc_start,
-        ReportQueueSlot.slot_start < f.utc_end,
-    )
-    if by_queue:
-        columns: list[Any] = [getattr(ReportQueueSlot, name) for name in QUEUE_FIELDS]
-        query = select(ReportQueueSlot.queue_id, ReportQueueSlot.slot_start, *columns)
-    else:  # the database adds the queues up
-        columns = [
-            (func.max if name == "max_wait" else func.sum)(getattr(ReportQueueSlot, name))
-            for name in QUEUE_FIELDS
-        ]
-        query = select(literal(None), ReportQueueSlot.slot_start, *columns).group_by(
-            ReportQueueSlot.slot_start
+    length = _BUCKET_SECONDS[period]
+    sums = [
+        (func.max if name == "max_wait" else func.sum)(getattr(ReportQueueSlot, name))
+        for name in QUEUE_FIELDS
+    ]
+    cells: dict[tuple[datetime, int, int | None], list[float]] = {}
+    for lo, hi, offset in offset_spans(f):
+        bucket = (_epoch(session, ReportQueueSlot.slot_start) + offset) // length
+        group = [ReportQueueSlot.queue_id, bucket] if by_queue else [bucket]
+        query = (
+            select(*group, *sums)
+            .where(
+                ReportQueueSlot.tenant_id.in_(f.tenant_ids),
+                ReportQueueSlot.queue_id.in_(list(queues)),
+                ReportQueueSlot.slot_start >= lo,
+                ReportQueueSlot.slot_start < hi,
+            )
+            .group_by(*group)
         )
-    cells: dict[tuple[datetime, int, int | None], dict[str, float]] = {}
-    periods = _Periods(period, f.tz)
-    for queue_id, slot, *row in session.execute(query.where(*window)):
-        start, offset = periods.of(slot)
-        key = (start, offset, queue_id)
-        counts = cells.get(key)
-        if counts is None:
-            counts = cells[key] = dict.fromkeys(QUEUE_FIELDS, 0.0)
-        _add_counts(counts, row)
+        for row in session.execute(query):
+            qid = row[0] if by_queue else None
+            local = _LOCAL_EPOCH + timedelta(seconds=int(row[1 if by_queue else 0]) * length)
+            counts = row[2 if by_queue else 1 :]
+            if period in ("15", "30", "60"):
+                key = (local, offset // 60, qid)
+            else:
+                key = (period_of(local.replace(tzinfo=UTC), period, _UTC)[0], 0, qid)
+            cell = cells.get(key)
+            if cell is None:
+                cells[key] = [float(v or 0) for v in counts]
+            else:
+                for i, v in enumerate(counts):
+                    v = float(v or 0)
+                    cell[i] = max(cell[i], v) if i == _MAX_WAIT else cell[i] + v
     rows = [
         QueueRow(
             None if period == "total" else start,
             offset,
             qid,
             queues[qid][0] if qid is not None else "",
-            counts,
+            dict(zip(QUEUE_FIELDS, cell, strict=True)),
         )
-        for (start, offset, qid), counts in cells.items()
+        for (start, offset, qid), cell in cells.items()
     ]
     rows.sort(key=lambda r: (r.period or datetime.min, -r.utc_offset, r.queue))
     return rows
+
+
+_LOCAL_EPOCH = datetime(1970, 1, 1)
+_UTC = ZoneInfo("UTC")
+_MAX_WAIT = QUEUE_FIELDS.index("max_wait")
 
 
 # --- agents ----------------------------------------------------------------------------------
