@@ -274,25 +274,7 @@ class Projector:
         queue = int(p["queue_id"])
         call = self.calls.get(iid)
         if call is None:
-            call = self.calls[iid] = {
-                "tenant": tenant,
-                "arrived": float(_given(p.get("arrived_at"), at)),
-                "first_queue": queue,
-                "campaign": p.get("campaign"),
-                "leg": None,
-                "via": "arrival",
-                "answered_at": None,
-                "agent": None,
-                "wait": 0.0,
-                "talk": 0.0,
-                "hold": 0.0,
-                "wrap": 0.0,
-                "transfers": 0,
-                "overflows": 0,
-                "legs": [],
-                "closed": None,
-                "pending_wrap": 0,
-            }
+            call = self.calls[iid] = _new_call(tenant, p, at, queue, p.get("campaign"))
         via = call["via"]
         slot = slot_of(at)
         row = self._queue_row(tenant, queue, slot)
@@ -423,25 +405,10 @@ class Projector:
             queue = p.get("queue_id")
             if outcome == "rejected" and queue is not None:
                 self._queue_row(tenant, int(queue), slot_of(at))[REJECTED] += 1
-            self._finish(
-                {
-                    "tenant": tenant,
-                    "arrived": float(_given(p.get("arrived_at"), at)),
-                    "first_queue": int(queue) if queue is not None else None,
-                    "campaign": None,
-                    "answered_at": None,
-                    "agent": None,
-                    "wait": 0.0,
-                    "talk": 0.0,
-                    "hold": 0.0,
-                    "wrap": 0.0,
-                    "transfers": 0,
-                    "overflows": 0,
-                    "legs": [],
-                    "closed": [at, outcome, int(queue) if queue is not None else None],
-                },
-                iid,
-            )
+            first = int(queue) if queue is not None else None
+            call = _new_call(tenant, p, at, first, None)
+            call["closed"] = [at, outcome, first]
+            self._finish(call, iid)
             return
         last_queue = call["leg"][0] if call["leg"] is not None else None
         if call["leg"] is not None:
@@ -598,6 +565,31 @@ class Projector:
         index = _IVR_INDEX.get(p.get("outcome", ""))
         if index is not None:
             self._ivr_row(tenant, p["flow"], p["node"], at)[index] += 1
+
+
+def _new_call(
+    tenant: int, p: Mapping[str, Any], at: float, queue: int | None, campaign: Any
+) -> dict[str, Any]:
+    """What the projector keeps of a call until its record is finished."""
+    return {
+        "tenant": tenant,
+        "arrived": float(_given(p.get("arrived_at"), at)),
+        "first_queue": queue,
+        "campaign": campaign,
+        "leg": None,  # the queue stay in progress (see _queued)
+        "via": "arrival",  # how it entered its next queue: arrival, overflow, transfer...
+        "answered_at": None,
+        "agent": None,
+        "wait": 0.0,
+        "talk": 0.0,
+        "hold": 0.0,
+        "wrap": 0.0,
+        "transfers": 0,
+        "overflows": 0,
+        "legs": [],
+        "closed": None,
+        "pending_wrap": 0,
+    }
 
 
 def _given(value: Any, default: Any) -> Any:
