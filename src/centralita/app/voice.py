@@ -279,10 +279,7 @@ class VoiceCenter:
         call, role = self._legs.get(leg, (None, ""))
         if call is None or role != "agent" or leg != call.agent_leg or leg in call.cancelled:
             return
-        assert call.agent_id is not None
-        if not self.tell_core(OfferAccepted(call.interaction_id, call.agent_id)):
-            call.cancelled.add(leg)  # the offer ended meanwhile (timeout, caller gone)
-            await self.quietly(self.engine.hangup(leg))
+        await self.accept_offer(call)
 
     async def _ended(self, event: CallEnded) -> None:
         found = self._legs.pop(event.call_id, None)
@@ -385,7 +382,7 @@ class VoiceCenter:
 
     async def accept_offer(self, call: VoiceCall) -> None:
         """The agent leg took the call (the core then connects it); hung up if the
-        offer ended meanwhile."""
+        offer ended meanwhile (ring timeout, caller gone)."""
         assert call.agent_id is not None and call.agent_leg is not None
         if not self.tell_core(OfferAccepted(call.interaction_id, call.agent_id)):
             call.cancelled.add(call.agent_leg)
