@@ -120,19 +120,20 @@ class EndpointCore:
             self._ep.libStart()
             self._limit_codecs(cfg.codecs)
 
-            a_cfg = self._account_config(port, cfg.registration)
+            identity = f"sip:centralita@{cfg.host}:{port}"
             self._account = _Account(self._on_incoming, self._emit)
-            self._account.create(a_cfg, True)
+            self._account.create(self._account_config(identity, cfg.registration), True)
             for reg in cfg.registrations:  # more phones on the same endpoint
                 account = _Account(self._on_incoming, self._emit, reg.username)
-                account.create(self._account_config(port, reg), False)
+                account.create(self._account_config(identity, reg), False)
                 self._from_accounts[f"registration:{reg.username}"] = account
         return port
 
-    def _account_config(self, port: int, reg: Any) -> Any:
-        """The account's identity on our transport; with `reg`, registering with it."""
+    def _account_config(self, id_uri: str, reg: Any = None) -> Any:
+        """An account on our transport named `id_uri`; with `reg`, registering with it
+        (and named `sip:<user>@<registrar host>` instead)."""
         a_cfg = pj.AccountConfig()
-        a_cfg.idUri = f"sip:centralita@{self.config.host}:{port}"
+        a_cfg.idUri = id_uri
         a_cfg.sipConfig.transportId = self._transport_id
         a_cfg.mediaConfig.transportConfig.boundAddress = self.config.host
         a_cfg.mediaConfig.transportConfig.port = 0
@@ -373,13 +374,8 @@ class EndpointCore:
         account = self._from_accounts.get(from_uri)
         if account is None:
             with pj_errors("dial", from_uri=from_uri):
-                a_cfg = pj.AccountConfig()
-                a_cfg.idUri = from_uri
-                a_cfg.sipConfig.transportId = self._transport_id
-                a_cfg.mediaConfig.transportConfig.boundAddress = self.config.host
-                a_cfg.mediaConfig.transportConfig.port = 0
                 account = _Account(self._on_incoming, self._emit)
-                account.create(a_cfg, False)
+                account.create(self._account_config(from_uri), False)
             self._from_accounts[from_uri] = account
         return account
 
