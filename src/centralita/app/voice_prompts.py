@@ -12,11 +12,10 @@ import math
 import os
 import sys
 import tempfile
-import wave
 from array import array
 from pathlib import Path
 
-from centralita.tts import PromptCache
+from centralita.tts import PromptCache, write_wav
 
 RATE = 16000
 MOH_NOTES = (392.0, 494.0, 587.0, 494.0)
@@ -49,11 +48,7 @@ def music_on_hold(directory: Path) -> Path:
         samples.byteswap()
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     os.close(fd)
-    with wave.open(tmp, "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(RATE)
-        wav.writeframes(samples.tobytes())
+    write_wav(Path(tmp), samples.tobytes(), RATE)
     os.replace(tmp, path)
     return path
 
