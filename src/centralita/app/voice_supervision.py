@@ -94,25 +94,13 @@ class Supervision:
 
     async def change(self, interaction_id: str, supervisor_id: str, mode: MonitorMode) -> None:
         """Switch between listen, whisper and barge without calling again."""
-        monitor = self.monitors.get((interaction_id, supervisor_id))
-        if monitor is None:
-            raise NoSuchMonitor(
-                "that supervisor is not on the call",
-                interaction_id=interaction_id,
-                supervisor_id=supervisor_id,
-            )
+        monitor = self._monitor(interaction_id, supervisor_id)
         monitor.mode = mode
         if monitor.up:
             await self.apply(monitor)
 
     async def stop(self, interaction_id: str, supervisor_id: str) -> None:
-        monitor = self.monitors.get((interaction_id, supervisor_id))
-        if monitor is None:
-            raise NoSuchMonitor(
-                "that supervisor is not on the call",
-                interaction_id=interaction_id,
-                supervisor_id=supervisor_id,
-            )
+        monitor = self._monitor(interaction_id, supervisor_id)
         await self.voice.quietly(self.voice.engine.hangup(monitor.leg))
 
     async def reapply(self, interaction_id: str) -> None:
@@ -156,6 +144,16 @@ class Supervision:
             call: VoiceCall | None = self.voice.calls.get(monitor.interaction_id)
             if call is not None:
                 call.extra_legs.discard(monitor.leg)
+
+    def _monitor(self, interaction_id: str, supervisor_id: str) -> Monitor:
+        monitor = self.monitors.get((interaction_id, supervisor_id))
+        if monitor is None:
+            raise NoSuchMonitor(
+                "that supervisor is not on the call",
+                interaction_id=interaction_id,
+                supervisor_id=supervisor_id,
+            )
+        return monitor
 
     def _bridged_call(self, interaction_id: str) -> VoiceCall:
         call = self.voice.calls.get(interaction_id)
