@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from centralita.store import events
 from centralita.store.actions.base import NoSuchUser, get, require
@@ -113,35 +113,29 @@ class StationBook:
         self.realm = realm
 
     def credentials(self, extension: str) -> StationCredentials | None:
-        with self.store.read() as session:
-            station = session.scalars(
-                select(Station).where(Station.extension == extension, Station.active.is_(True))
-            ).first()
-            if station is None or station.realm != self.realm:
-                return None
-            return StationCredentials(
-                station.extension, {"MD5": station.ha1_md5, "SHA-256": station.ha1_sha256}
-            )
+        station = self._first(Station.extension == extension)
+        if station is None or station.realm != self.realm:
+            return None
+        return StationCredentials(
+            station.extension, {"MD5": station.ha1_md5, "SHA-256": station.ha1_sha256}
+        )
 
     def station(self, extension: str) -> StationInfo | None:
-        with self.store.read() as session:
-            row = session.scalars(
-                select(Station).where(Station.extension == extension, Station.active.is_(True))
-            ).first()
-            return (
-                None if row is None else StationInfo(row.extension, row.auto_answer, row.tenant_id)
-            )
+        return _info(self._first(Station.extension == extension))
 
     def station_of_agent(self, agent_id: str) -> StationInfo | None:
         """The station the agent owns (the lowest id if several)."""
         if not agent_id.isdigit():
             return None
+        return _info(self._first(Station.user_id == int(agent_id)))
+
+    def _first(self, where: ColumnElement[bool]) -> Station | None:
+        """The active station matching `where` with the lowest id, if any."""
         with self.store.read() as session:
-            row = session.scalars(
-                select(Station)
-                .where(Station.user_id == int(agent_id), Station.active.is_(True))
-                .order_by(Station.id)
+            return session.scalars(
+                select(Station).where(where, Station.active.is_(True)).order_by(Station.id)
             ).first()
-            return (
-                None if row is None else StationInfo(row.extension, row.auto_answer, row.tenant_id)
-            )
+
+
+def _info(row: Station | None) -> StationInfo | None:
+    return None if row is None else StationInfo(row.extension, row.auto_answer, row.tenant_id)
