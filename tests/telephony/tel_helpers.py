@@ -7,7 +7,7 @@ import math
 import socket
 import time
 import wave
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -152,43 +152,39 @@ async def stop_process(proc: asyncio.subprocess.Process, timeout: float = 15) ->
     return await wait_process(proc, timeout)
 
 
-def blocks_with(path: Path, freqs: list[float], min_share: float = 0.8) -> int:
-    """How many loud 100 ms blocks of the WAV are dominated by one of `freqs`."""
+def _blocks(path: Path) -> Iterator[tuple[int, list[int] | None]]:
+    """(rate, samples) of each 100 ms block of the WAV, samples None if the block is quiet."""
     rate, samples = read_wav(path)
     block = rate // 10
-    count = 0
     for i in range(0, len(samples) - block + 1, block):
         chunk = samples[i : i + block]
-        if math.sqrt(sum(s * s for s in chunk) / block) <= 200:
-            continue
-        if max(goertzel_share(chunk, rate, f) for f in freqs) > min_share:
-            count += 1
-    return count
+        yield rate, chunk if math.sqrt(sum(s * s for s in chunk) / block) > 200 else None
+
+
+def _top_share(chunk: list[int], rate: int, freqs: list[float]) -> float:
+    return max(goertzel_share(chunk, rate, f) for f in freqs)
+
+
+def blocks_with(path: Path, freqs: list[float], min_share: float = 0.8) -> int:
+    """How many loud 100 ms blocks of the WAV are dominated by one of `freqs`."""
+    return sum(
+        1 for rate, c in _blocks(path) if c is not None and _top_share(c, rate, freqs) > min_share
+    )
 
 
 def loud_blocks_without(path: Path, freqs: list[float], max_share: float = 0.5) -> int:
     """Loud 100 ms blocks where none of `freqs` dominates (speech, not a tone)."""
-    rate, samples = read_wav(path)
-    block = rate // 10
-    count = 0
-    for i in range(0, len(samples) - block + 1, block):
-        chunk = samples[i : i + block]
-        if math.sqrt(sum(s * s for s in chunk) / block) <= 200:
-            continue
-        if max(goertzel_share(chunk, rate, f) for f in freqs) < max_share:
-            count += 1
-    return count
+    return sum(
+        1 for rate, c in _blocks(path) if c is not None and _top_share(c, rate, freqs) < max_share
+    )
 
 
 def block_sequence(path: Path, freqs: list[float], min_share: float = 0.8) -> list[float | None]:
     """For each 100 ms block of the WAV, the one of `freqs` that dominates it, or None."""
-    rate, samples = read_wav(path)
-    block = rate // 10
     out: list[float | None] = []
-    for i in range(0, len(samples) - block + 1, block):
-        chunk = samples[i : i + block]
+    for rate, chunk in _blocks(path):
         best = None
-        if math.sqrt(sum(s * s for s in chunk) / block) > 200:
+        if chunk is not None:
             share, freq = max((goertzel_share(chunk, rate, f), f) for f in freqs)
             best = freq if share > min_share else None
         out.append(best)
@@ -198,13 +194,8 @@ def block_sequence(path: Path, freqs: list[float], min_share: float = 0.8) -> li
 def blocks_hearing(path: Path, freq: float, min_share: float = 0.2) -> int:
     """Loud 100 ms blocks of the WAV holding `freq` among other sounds (a mix of two or
     three tones gives each about a half or a third of the energy)."""
-    rate, samples = read_wav(path)
-    block = rate // 10
-    count = 0
-    for i in range(0, len(samples) - block + 1, block):
-        chunk = samples[i : i + block]
-        if math.sqrt(sum(s * s for s in chunk) / block) <= 200:
-            continue
-        if goertzel_share(chunk, rate, freq) > min_share:
-            count += 1
-    return count
+    return sum(
+        1
+        for rate, c in _blocks(path)
+        if c is not None and goertzel_share(c, rate, freq) > min_share
+    )
