@@ -6,13 +6,9 @@ credentials). Audio is checked in both directions by frequency analysis."""
 from __future__ import annotations
 
 import asyncio
-import importlib.util
-import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -24,7 +20,7 @@ from centralita.core.events import (
     HoldStarted,
     TransferRequested,
 )
-from support import require
+from telephony import voice_harness
 from telephony.tel_helpers import (
     HERE,
     block_sequence,
@@ -35,59 +31,27 @@ from telephony.tel_helpers import (
     until,
     wait_process,
 )
-from telephony.voice_harness import SALES_DNIS, voice_center
+from telephony.voice_harness import (
+    SALES_DNIS,
+    bridged_call,
+    media_flows,
+    no_calls_left,
+    run,
+    start_caller,
+    voice_center,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 
 MOH = [392.0, 494.0, 587.0]
 AGENT_HZ, CALLER_HZ = 1000, 1600
 
-
-@pytest.fixture(autouse=True)
-def sip_tools(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
-    """The pjsua2 binding, sipp and espeak-ng are real dependencies here; afterwards no
-    PJSIP call leg may have outlived the engine."""
-    require(importlib.util.find_spec("pjsua2") is not None, "pjsua2 (scripts/pjsua2/install.sh)")
-    require(shutil.which("sipp") is not None, "sipp (scripts/install-test-deps.sh)")
-    require(shutil.which("espeak-ng") is not None, "espeak-ng (scripts/install-test-deps.sh)")
-    yield
-    leaked = [r.getMessage() for r in caplog.records if "still referenced" in r.getMessage()]
-    assert not leaked, leaked
-
-
-@pytest.fixture
-def db_file(sqlite_demo_file: Path, tmp_path: Path) -> Path:
-    path = tmp_path / "centralita.db"
-    shutil.copyfile(sqlite_demo_file, path)
-    return path
-
-
-def rang(log: Path) -> bool:
-    return log_has(log, "incoming")
+sip_tools = voice_harness.sip_tools("sipp", "espeak-ng")
+db_file = voice_harness.db_file
 
 
 def answered(log: Path) -> bool:
     return log_has(log, "answered")
-
-
-def run(coro: Any, timeout: float = 100) -> Any:
-    return asyncio.run(asyncio.wait_for(coro, timeout))
-
-
-async def no_calls_left(center: Any, timeout: float = 15) -> None:
-    count = [-1]
-
-    async def poll() -> None:
-        count[0] = await center.engine.call_count()
-
-    async def check() -> bool:
-        await poll()
-        return count[0] == 0
-
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await check():
-        assert asyncio.get_running_loop().time() < deadline, f"{count[0]} legs still up"
-        await asyncio.sleep(0.1)
 
 
 def test_given_auto_answer_station_when_customer_calls_then_both_hear_each_other_and_wrap_up_starts(
@@ -282,30 +246,6 @@ def test_given_agent_phone_vanishes_mid_call_then_call_ends_and_nothing_leaks(
     run(scenario())
 
 
-async def start_caller(center: Any, tmp_path: Path, record: Path) -> Any:
-    """A PJSIP caller on the sales number: sends CALLER_HZ, records what it hears."""
-    target = f"sip:{SALES_DNIS}@127.0.0.1:{center.engine.port}"
-    with (tmp_path / "caller.log").open("wb") as out:
-        return await asyncio.create_subprocess_exec(
-            sys.executable, str(HERE / "peer_ua.py"), "--target", target,
-            "--tone", str(CALLER_HZ), "--record", str(record), "--hold", "60", "--timeout", "60",
-            stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-
-
-async def media_flows(center: Any, leg: str, packets: int) -> None:
-    """Wait until `packets` more RTP packets went out on `leg` (20 ms each)."""
-    start = (await center.engine.media_stats(leg)).tx_packets
-    deadline = asyncio.get_running_loop().time() + packets * 0.02 + 10
-    while (await center.engine.media_stats(leg)).tx_packets < start + packets:
-        assert asyncio.get_running_loop().time() < deadline, "media stopped flowing"
-        await asyncio.sleep(0.05)
-
-
-def bridged_call(center: Any) -> Any:
-    return next((c for c in center.voice.calls.values() if c.bridged), None)
-
-
 def test_given_talking_when_agent_holds_then_caller_hears_music_until_resumed(
     db_file: Path, tmp_path: Path
 ) -> None:
@@ -318,7 +258,7 @@ def test_given_talking_when_agent_holds_then_caller_hears_music_until_resumed(
             )
             await until(lambda: c.registrar.contacts("1001"), 20, "ana's phone to register")
             c.runner.handle(AgentLoggedIn(c.agents["ana"]))
-            caller = await start_caller(c, tmp_path, caller_wav)
+            caller = await start_caller(c, caller_wav, CALLER_HZ)
             call = await until(lambda: bridged_call(c), 30, "the bridge")
             await media_flows(c, call.caller, 75)  # 1.5 s of talk
             c.runner.handle(HoldStarted(call.interaction_id))
@@ -361,7 +301,7 @@ def test_given_talking_when_agent_transfers_to_queue_then_next_agent_takes_the_c
                 "both phones to register",
             )
             c.runner.handle(AgentLoggedIn(c.agents["ana"]))  # idle longest: answers first
-            caller = await start_caller(c, tmp_path, caller_wav)
+            caller = await start_caller(c, caller_wav, CALLER_HZ)
             call = await until(lambda: bridged_call(c), 30, "ana's bridge")
             # 2 s with ana: her tone starts only once her phone has the ACK, ~0.5 s in
             await media_flows(c, call.caller, 100)

@@ -6,9 +6,6 @@ routes, rings, bridges and closes the calls as it would real ones."""
 from __future__ import annotations
 
 import asyncio
-import importlib.util
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,27 +22,20 @@ from centralita.demo import DEMO_PASSWORD, DEMO_TENANT
 from centralita.store import events
 from centralita.store.db import Store
 from centralita.store.models import User
-from support import require
+from telephony import voice_harness
 from telephony.tel_helpers import until
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(150)]
 ROBOTS = {"diana", "esteban", "felipe", "gloria"}
 
 
-@pytest.fixture(autouse=True)
-def sip_tools(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
-    require(importlib.util.find_spec("pjsua2") is not None, "pjsua2 (scripts/pjsua2/install.sh)")
-    require(shutil.which("espeak-ng") is not None, "espeak-ng (scripts/install-test-deps.sh)")
-    yield
-    leaked = [r.getMessage() for r in caplog.records if "still referenced" in r.getMessage()]
-    assert not leaked, leaked
+sip_tools = voice_harness.sip_tools("espeak-ng")
+db_file = voice_harness.db_file
 
 
 def test_given_voice_demo_then_sip_callers_are_answered_by_the_robots_registered_phones(
-    sqlite_demo_file: Path, tmp_path: Path
+    db_file: Path, tmp_path: Path
 ) -> None:
-    db_file = tmp_path / "centralita.db"
-    shutil.copyfile(sqlite_demo_file, db_file)
     store = Store.from_url(f"sqlite:///{db_file}")
 
     def stored(kind: str) -> list[Any]:

@@ -6,9 +6,6 @@ agent's station first and bridges it with the number; a number can be put in a q
 from __future__ import annotations
 
 import asyncio
-import importlib.util
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +28,7 @@ from centralita.app.voice_originate import (
 )
 from centralita.core.events import AgentLoggedIn
 from centralita.store.models import Interaction
-from support import require
+from telephony import voice_harness
 from telephony.tel_helpers import (
     SIPP_DIR,
     blocks_with,
@@ -42,7 +39,7 @@ from telephony.tel_helpers import (
     until,
     wait_process,
 )
-from telephony.voice_harness import SALES_DNIS, voice_center
+from telephony.voice_harness import SALES_DNIS, no_calls_left, run, voice_center
 
 CALLER_ID = "6015550199"
 NUMBER = "3001234567"
@@ -85,20 +82,8 @@ def test_scripted_originator_reports_like_the_real_one() -> None:
 # --- end to end ------------------------------------------------------------------------
 
 
-@pytest.fixture
-def sip_tools(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
-    require(importlib.util.find_spec("pjsua2") is not None, "pjsua2 (scripts/pjsua2/install.sh)")
-    require(shutil.which("sipp") is not None, "sipp (scripts/install-test-deps.sh)")
-    yield
-    leaked = [r.getMessage() for r in caplog.records if "still referenced" in r.getMessage()]
-    assert not leaked, leaked
-
-
-@pytest.fixture
-def db_file(sqlite_demo_file: Path, tmp_path: Path) -> Path:
-    path = tmp_path / "centralita.db"
-    shutil.copyfile(sqlite_demo_file, path)
-    return path
+sip_tools = voice_harness.sip_tools("sipp", autouse=False)
+db_file = voice_harness.db_file
 
 
 def settings_for(tmp_path: Path, carrier_port: int) -> VoiceSettings:
@@ -127,17 +112,6 @@ async def start_carrier(tmp_path: Path, port: int, scenario: str, *final: str) -
     return await asyncio.create_subprocess_exec(
         "sipp", *argv, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
     )
-
-
-def run(coro: Any, timeout: float = 100) -> Any:
-    return asyncio.run(asyncio.wait_for(coro, timeout))
-
-
-async def no_calls_left(center: Any, timeout: float = 15) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while (count := await center.engine.call_count()) != 0:
-        assert asyncio.get_running_loop().time() < deadline, f"{count} legs still up"
-        await asyncio.sleep(0.1)
 
 
 def results(seen: list[OriginateEvent]) -> list[OriginateResult]:

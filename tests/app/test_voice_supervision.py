@@ -4,23 +4,19 @@ record what they hear, and frequency analysis says who heard whom."""
 
 from __future__ import annotations
 
-import asyncio
-import importlib.util
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from centralita.app.voice_supervision import CallNotBridged, MonitorMode
 from centralita.core.events import AgentLoggedIn
-from support import require
+from telephony import voice_harness
 from telephony.tel_helpers import blocks_hearing, log_has, until, wait_process
 from telephony.voice_harness import (
     bridged_call,
     media_flows,
     no_calls_left,
+    run,
     start_caller,
     voice_center,
 )
@@ -30,24 +26,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 CALLER_HZ, AGENT_HZ, SUPERVISOR_HZ = 1600, 1000, 2300
 
 
-@pytest.fixture(autouse=True)
-def sip_tools(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
-    require(importlib.util.find_spec("pjsua2") is not None, "pjsua2 (scripts/pjsua2/install.sh)")
-    require(shutil.which("espeak-ng") is not None, "espeak-ng (scripts/install-test-deps.sh)")
-    yield
-    leaked = [r.getMessage() for r in caplog.records if "still referenced" in r.getMessage()]
-    assert not leaked, leaked
-
-
-@pytest.fixture
-def db_file(sqlite_demo_file: Path, tmp_path: Path) -> Path:
-    path = tmp_path / "centralita.db"
-    shutil.copyfile(sqlite_demo_file, path)
-    return path
-
-
-def run(coro: Any, timeout: float = 100) -> Any:
-    return asyncio.run(asyncio.wait_for(coro, timeout))
+sip_tools = voice_harness.sip_tools("espeak-ng")
+db_file = voice_harness.db_file
 
 
 # (how the supervisor joins, then what it switches to, or None)

@@ -8,10 +8,6 @@ has the ACK): "heard" asks for 1 s of blocks, "not heard" for at most one block.
 
 from __future__ import annotations
 
-import asyncio
-import importlib.util
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +16,7 @@ import pytest
 from centralita.app.voice import Trunk, VoiceSettings
 from centralita.app.voice_transfer import ConsultNotReady
 from centralita.core.events import AgentLoggedIn, TransferRequested
-from support import require
+from telephony import voice_harness
 from telephony.tel_helpers import (
     block_sequence,
     blocks_hearing,
@@ -36,6 +32,7 @@ from telephony.voice_harness import (
     bridged_call,
     media_flows,
     no_calls_left,
+    run,
     start_caller,
     voice_center,
 )
@@ -47,23 +44,8 @@ MOH = [392.0, 494.0, 587.0]
 NUMBER = "3009876543"
 
 
-@pytest.fixture(autouse=True)
-def sip_tools(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
-    require(importlib.util.find_spec("pjsua2") is not None, "pjsua2 (scripts/pjsua2/install.sh)")
-    yield
-    leaked = [r.getMessage() for r in caplog.records if "still referenced" in r.getMessage()]
-    assert not leaked, leaked
-
-
-@pytest.fixture
-def db_file(sqlite_demo_file: Path, tmp_path: Path) -> Path:
-    path = tmp_path / "centralita.db"
-    shutil.copyfile(sqlite_demo_file, path)
-    return path
-
-
-def run(coro: Any, timeout: float = 100) -> Any:
-    return asyncio.run(asyncio.wait_for(coro, timeout))
+sip_tools = voice_harness.sip_tools()
+db_file = voice_harness.db_file
 
 
 def settings(tmp_path: Path, outside_port: int) -> VoiceSettings:

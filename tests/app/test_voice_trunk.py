@@ -16,8 +16,11 @@ from centralita.app.voice_originate import Trunk
 from centralita.core.events import AgentLoggedIn, AgentPaused
 from centralita.store.models import Interaction
 from support import require
+from telephony import voice_harness
 from telephony.tel_helpers import until, wait_process
 from telephony.voice_harness import voice_center
+
+db_file = voice_harness.db_file
 
 
 @pytest.mark.parametrize(
@@ -38,12 +41,10 @@ def test_a_trunk_knows_the_requests_its_carrier_sent(target, source, sent):
 @pytest.mark.slow
 @pytest.mark.timeout(120)
 def test_given_a_call_from_the_carriers_address_then_its_interaction_names_the_trunk(
-    sqlite_demo_file: Path, tmp_path: Path
+    db_file: Path, tmp_path: Path
 ) -> None:
     require(importlib.util.find_spec("pjsua2") is not None, "pjsua2 (scripts/pjsua2/install.sh)")
     require(shutil.which("sipp") is not None, "sipp (scripts/install-test-deps.sh)")
-    db_file = tmp_path / "centralita.db"
-    shutil.copyfile(sqlite_demo_file, db_file)
     settings = VoiceSettings(
         announce_first=60,
         announce_every=60,
@@ -69,7 +70,7 @@ def test_given_a_call_from_the_carriers_address_then_its_interaction_names_the_t
 @pytest.mark.slow
 @pytest.mark.timeout(60)
 def test_serve_with_a_data_dir_records_calls_and_stops_the_recorder(
-    sqlite_demo_file: Path, tmp_path: Path
+    db_file: Path, tmp_path: Path
 ) -> None:
     """`serve --sip-port` passes the data folder: the recorder follows every call."""
     from centralita.app.center import LiveCenter
@@ -80,8 +81,6 @@ def test_serve_with_a_data_dir_records_calls_and_stops_the_recorder(
     from support import free_port
 
     require(importlib.util.find_spec("pjsua2") is not None, "pjsua2 (scripts/pjsua2/install.sh)")
-    db_file = tmp_path / "centralita.db"
-    shutil.copyfile(sqlite_demo_file, db_file)
 
     async def scenario() -> None:
         store = Store.from_url(f"sqlite:///{db_file}")

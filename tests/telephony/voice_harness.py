@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import AsyncIterator
+import importlib.util
+import shutil
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from centralita.app.center import LiveCenter
@@ -28,6 +31,7 @@ from centralita.store.db import Store
 from centralita.store.models import Event, Tenant, User
 from centralita.telephony import Engine, EngineConfig
 from centralita.telephony.registrar import Registrar
+from support import require
 from telephony.tel_helpers import HERE, SIPP_DIR, free_udp_port, start_agent_ua
 
 REALM = "centralita"
@@ -38,6 +42,39 @@ EXTENSIONS = {"ana": "1001", "carlos": "1002", "gloria": "1003", "supervisora": 
 
 def password(extension: str) -> str:
     return f"pw-{extension}-secret"
+
+
+def sip_tools(*tools: str, autouse: bool = True) -> Callable[..., Iterator[None]]:
+    """The `sip_tools` fixture of a module of voice tests (`sip_tools =
+    voice_harness.sip_tools("sipp")`): the pjsua2 binding and the executables `tools`
+    are real dependencies (`support.require`: skipped without them on a developer's
+    machine, failed in CI), and afterwards no PJSIP call leg may have outlived the engine."""
+
+    @pytest.fixture(name="sip_tools", autouse=autouse)
+    def fixture(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+        require(
+            importlib.util.find_spec("pjsua2") is not None, "pjsua2 (scripts/pjsua2/install.sh)"
+        )
+        for tool in tools:
+            require(shutil.which(tool) is not None, f"{tool} (scripts/install-test-deps.sh)")
+        yield
+        leaked = [r.getMessage() for r in caplog.records if "still referenced" in r.getMessage()]
+        assert not leaked, leaked
+
+    return fixture
+
+
+@pytest.fixture
+def db_file(sqlite_demo_file: Path, tmp_path: Path) -> Path:
+    """The demo company's SQLite database, a copy for one test (`db_file =
+    voice_harness.db_file` in the module)."""
+    path = tmp_path / "centralita.db"
+    shutil.copyfile(sqlite_demo_file, path)
+    return path
+
+
+def run(coro: Any, timeout: float = 100) -> Any:
+    return asyncio.run(asyncio.wait_for(coro, timeout))
 
 
 @dataclass
