@@ -222,9 +222,7 @@ def test_given_nobody_at_the_trunk_address_then_originate_fails_after_the_ring_t
     assert not [e for e in seen if isinstance(e, OriginateRinging)]
 
 
-def test_given_unknown_trunk_then_originate_is_refused_with_a_code(
-    db_file: Path, tmp_path: Path
-) -> None:
+def test_given_unknown_trunk_then_originate_is_refused_with_a_code() -> None:
     from centralita.app.voice_originate import VoiceOriginator
 
     port = VoiceOriginator(voice=None, trunks={})  # type: ignore[arg-type]
