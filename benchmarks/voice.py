@@ -1,9 +1,12 @@
-"""Voice benchmark: `python benchmarks/voice.py [calls] [calls/s] [hold s] [clock rate]`.
+"""Voice benchmark:
+`python benchmarks/voice.py [calls] [calls/s] [hold s] [clock rate] [media quality]`.
 
-Defaults: 300 calls at 50 a second, each held 15 s, engine bridge at 16 kHz. sipp calls
-one SIP engine worker on 127.0.0.1, which answers each call with a looping tone (not
-bridged to agents). Prints JSON: calls up at once, set-up rate, worker CPU share and
-peak memory, sipp's failed calls (logic in centralita.perf.voice). Needs sipp.
+Defaults: 300 calls at 50 a second, each held 15 s, engine bridge at 16 kHz, the
+engine's media quality (`EngineConfig.media_quality`; 8 is PJSUA's own default, 2 the
+cheapest resampler). sipp calls one SIP engine worker on 127.0.0.1, which answers each
+call with a looping tone (not bridged to agents). Prints JSON: calls up at once, set-up
+rate, worker CPU share and peak memory, sipp's failed calls (logic in
+centralita.perf.voice). Needs sipp.
 """
 
 from __future__ import annotations
@@ -19,4 +22,5 @@ if __name__ == "__main__":
     rate = args[1] if len(args) > 1 else 50.0
     hold = args[2] if len(args) > 2 else 15.0
     clock_rate = int(args[3]) if len(args) > 3 else 16000
-    print(json.dumps(run(calls, rate, hold, clock_rate=clock_rate), indent=2))
+    options = {"media_quality": int(args[4])} if len(args) > 4 else {}
+    print(json.dumps(run(calls, rate, hold, clock_rate=clock_rate, **options), indent=2))

@@ -33,6 +33,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from centralita.telephony.engine import EngineConfig
+
 #: One worker's limit: the pjsua2 build allows 512 calls (scripts/pjsua2/config_site.h).
 MAX_CALLS = 500
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
@@ -104,11 +106,19 @@ SCENARIO = """<?xml version="1.0" encoding="ISO-8859-1" ?>
 """
 
 
-def run(calls: int, rate: float, hold_seconds: float, *, clock_rate: int = 16000) -> dict[str, Any]:
+def run(
+    calls: int,
+    rate: float,
+    hold_seconds: float,
+    *,
+    clock_rate: int = 16000,
+    media_quality: int = EngineConfig.media_quality,
+) -> dict[str, Any]:
     """Place `calls` calls at `rate`/s held `hold_seconds` each; return the figures.
 
     `clock_rate` is the engine's conference-bridge rate (`EngineConfig.clock_rate`):
-    16000 (the default, room for G.722) resamples every G.711 call; 8000 does not."""
+    16000 (the default, room for G.722) resamples every G.711 call; 8000 does not.
+    `media_quality` (`EngineConfig.media_quality`, 1-10) picks the bridge's resampler."""
     if not 1 <= calls <= MAX_CALLS or rate <= 0 or hold_seconds <= 0:
         raise ValueError(f"calls must be 1-{MAX_CALLS}, rate and hold_seconds above 0")
     sipp = shutil.which("sipp")
@@ -132,6 +142,7 @@ def run(calls: int, rate: float, hold_seconds: float, *, clock_rate: int = 16000
                     str(work),
                     str(calls),
                     str(clock_rate),
+                    str(media_quality),
                 ],
                 stdin=subprocess.DEVNULL,
                 stdout=log_file,
@@ -161,6 +172,7 @@ def run(calls: int, rate: float, hold_seconds: float, *, clock_rate: int = 16000
         "target_rate": rate,
         "hold_seconds": hold_seconds,
         "clock_rate": clock_rate,
+        "media_quality": media_quality,
         "concurrent_calls": counts["most_up"],
         "calls_per_second": round((answers - 1) / span, 1) if answers > 1 and span > 0 else 0.0,
         "worker_cpu_share": round(cpu / wall, 3),
@@ -277,15 +289,16 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
 
 
 # --- the worker (a subprocess: PJSIP allows one endpoint per process) -----------------
-async def _worker(work: Path, calls: int, clock_rate: int) -> dict[str, Any]:
-    from centralita.telephony import CallAnswered, CallArrived, CallEnded, Engine, EngineConfig
+async def _worker(work: Path, calls: int, clock_rate: int, quality: int) -> dict[str, Any]:
+    from centralita.telephony import CallAnswered, CallArrived, CallEnded, Engine
 
     counts: dict[str, Any] = {"answered": 0, "ended": 0, "most_up": 0, "errors": 0}
     counts["first_answer_at"] = counts["last_answer_at"] = 0.0
     plateau: tuple[float, float] | None = None
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-    async with Engine(EngineConfig(port=0, max_calls=MAX_CALLS, clock_rate=clock_rate)) as engine:
+    config = EngineConfig(port=0, max_calls=MAX_CALLS, clock_rate=clock_rate, media_quality=quality)
+    async with Engine(config) as engine:
         _write_json(work / "port.json", {"port": engine.port})
         up: set[str] = set()
         waiting_stop = asyncio.ensure_future(stop.wait())
@@ -346,5 +359,6 @@ async def _rtp_sample(engine: Any, call_ids: list[str]) -> dict[str, int]:
 if __name__ == "__main__" and sys.argv[1:2] == ["worker"]:
     work_dir = Path(sys.argv[2])
     _write_json(
-        work_dir / "counts.json", asyncio.run(_worker(work_dir, int(sys.argv[3]), int(sys.argv[4])))
+        work_dir / "counts.json",
+        asyncio.run(_worker(work_dir, int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))),
     )
