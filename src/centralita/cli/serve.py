@@ -18,18 +18,23 @@ class SchemaOutOfDate(CentralitaError):
     code = "schema-out-of-date"
 
 
-def _ready_store(settings: Settings) -> Store:
-    store = Store.from_url(settings.database_url_plain)
-    check_connection(store.engine)
-    have = migrate.current(settings.database_url_plain)
-    want = migrate.head()
-    if have != want:
-        raise SchemaOutOfDate(
-            f"the database is at schema revision {have or 'empty'} and this Centralita needs "
-            f"{want}: run `centralita db upgrade`",
-            have=have,
-            want=want,
-        )
+def ready_store(settings: Settings) -> Store:
+    """The configured store, refused (its connections closed) unless at the newest schema."""
+    url = settings.database_url_plain
+    store = Store.from_url(url)
+    try:
+        check_connection(store.engine)
+        have, want = migrate.current(url), migrate.head()
+        if have != want:
+            raise SchemaOutOfDate(
+                f"the database is at schema revision {have or 'empty'} and this Centralita "
+                f"needs {want}: run `centralita db upgrade`",
+                have=have,
+                want=want,
+            )
+    except BaseException:
+        store.dispose()
+        raise
     return store
 
 
@@ -60,7 +65,7 @@ def serve(
 
     with clear_errors():
         settings = settings_from(config, host=host, port=port)
-        store = _ready_store(settings)
+        store = ready_store(settings)
     typer.echo(f"Centralita serving on http://{settings.host}:{settings.port}/ (API docs: /docs)")
     voice = (
         ()
@@ -95,7 +100,7 @@ def demo(
     with clear_errors():
         settings = settings_from(config, host=host, port=port)
         migrate.upgrade(settings.database_url_plain)
-        store = _ready_store(settings)
+        store = ready_store(settings)
         created = seed_demo(store)
     typer.echo(f"Demo company '{DEMO_TENANT}' {'created' if created else 'already there'}.")
     with clear_errors():

@@ -23,7 +23,6 @@ from centralita.cli.common import ConfigOption, clear_errors, settings_from
 from centralita.errors import Invalid
 from centralita.sim.replications import Report, run_scenario
 from centralita.sim.scenario import Scenario, clock_seconds, load_scenario
-from centralita.store.db import Store
 
 ROWS = (
     ("Offered", "offered", "{:.0f}"),
@@ -170,11 +169,12 @@ def _store(
     path: Path, options: _StoreOptions, seed: int | None, config: Path | None, as_json: bool
 ) -> None:
     from centralita.app.history import store_days
+    from centralita.cli.serve import ready_store
 
     spec = load_scenario(path)
     settings = settings_from(config, database_url=options.database_url)
     plan = [(options.first + timedelta(days=k), spec) for k in range(options.days)]
-    store = _open_store(settings.database_url_plain)
+    store = ready_store(settings)
     console = Console(stderr=True)
     try:
         with Progress(
@@ -241,29 +241,6 @@ def _store(
         f"{history.interactions:,} interactions, {history.events:,} events written in "
         f"{history.wall_seconds:.1f} s ({history.events_per_second:,.0f} events/s)"
     )
-
-
-def _open_store(url: str) -> Store:
-    """The store at `url`, refused (its connections closed) unless at the newest schema."""
-    from centralita.cli.serve import SchemaOutOfDate
-    from centralita.store import migrate
-    from centralita.store.db import check_connection
-
-    store = Store.from_url(url)
-    try:
-        check_connection(store.engine)
-        have, want = migrate.current(url), migrate.head()
-        if have != want:
-            raise SchemaOutOfDate(
-                f"the database is at schema revision {have or 'empty'} and this Centralita "
-                f"needs {want}: run `centralita db upgrade`",
-                have=have,
-                want=want,
-            )
-    except BaseException:
-        store.dispose()
-        raise
-    return store
 
 
 def _plot(document: dict[str, Any], spec: Scenario, path: Path) -> None:
