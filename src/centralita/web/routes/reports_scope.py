@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import QueryParams
 
 from centralita.clock import utcnow
-from centralita.errors import NotFound
+from centralita.i18n import LANGUAGES
 from centralita.reports.exports import Options
 from centralita.reports.queries import GROUPS, PERIODS, BadReportRequest, Filters
 from centralita.store.actions.base import (
@@ -33,7 +33,7 @@ from centralita.store.actions.base import (
 )
 from centralita.store.models import Campaign, Queue, Site, Team, Tenant, User
 from centralita.web.deps import require_admin_token
-from centralita.web.live import supervised_agents
+from centralita.web.live import NoSuchAgent, supervised_agents
 from centralita.web.session import ADMIN, CLIENT, QA, SUPERVISOR, SignedIn, WrongRole, current_user
 
 REPORT_ROLES = (SUPERVISOR, ADMIN, QA, CLIENT)
@@ -47,10 +47,6 @@ OUTCOMES = (
     "lost",
 )
 PAGE_SIZE = 50
-
-
-class NoSuchAgent(NotFound):
-    code = "no-such-agent"
 
 
 @dataclass(frozen=True)
@@ -68,7 +64,7 @@ def reader(request: Request) -> Reader:
         with request.app.state.store.read() as session:
             tenants = frozenset(session.scalars(select(Tenant.id)))
         lang = request.query_params.get("lang") or request.app.state.settings.language
-        return Reader(tenants, "api", lang if lang in ("es", "en") else "en")
+        return Reader(tenants, "api", lang if lang in LANGUAGES else "en")
     who = current_user(request)
     if who.role not in REPORT_ROLES:
         raise WrongRole("your role may not read reports", role=who.role)
