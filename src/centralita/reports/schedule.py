@@ -15,7 +15,7 @@ import smtplib
 import threading
 import time as _time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -199,8 +199,8 @@ class DailyReports:
         to = [a.strip() for a in self.settings.reports_mail_to.split(",") if a.strip()]
         for slug in tenants_to_send(self.store, self.settings):
             try:
-                self.sent.append(
-                    send(self.store, self.settings, slug, day, folder=folder, mail_to=to)
-                )
+                sent = send(self.store, self.settings, slug, day, folder=folder, mail_to=to)
             except Exception:  # one tenant's failure does not stop the others' reports
                 log.exception("scheduled reports of %s for %s failed", slug, day)
+            else:  # what was sent, not the files' bytes: the server runs for months
+                self.sent.append(replace(sent, files={}))
