@@ -9,6 +9,8 @@ import io
 import pytest
 
 from centralita.reports import exports, queries
+from centralita.reports.files import human, to_csv, to_xlsx
+from centralita.reports.pdf import to_pdf
 from reports.test_exports_day import BOGOTA, DAY, record_day
 
 
@@ -29,7 +31,7 @@ def _csv(body: bytes) -> list[dict[str, str]]:
 
 
 def test_csv_carries_the_figures_raw_and_no_figure_as_empty(day_reports):
-    (ventas,) = _csv(exports.to_csv(day_reports["queues"].tables[-1]))
+    (ventas,) = _csv(to_csv(day_reports["queues"].tables[-1]))
     assert (ventas["Period"], ventas["Queue"], ventas["Offered"]) == ("2026-03-01", "Ventas", "4")
     assert (ventas["Service level"], ventas["SL of answered"], ventas["SL of offered"]) == (
         "0.3333",
@@ -37,7 +39,7 @@ def test_csv_carries_the_figures_raw_and_no_figure_as_empty(day_reports):
         "0.25",
     )
     assert (ventas["ASA"], ventas["AHT"], ventas["Longest wait"]) == ("15.0", "90.0", "40.0")
-    calls = {r["Interaction"]: r for r in _csv(exports.to_csv(day_reports["calls"].tables[-1]))}
+    calls = {r["Interaction"]: r for r in _csv(to_csv(day_reports["calls"].tables[-1]))}
     assert calls["A2"]["Answered at"] == "" and calls["A2"]["Wait"] == "40.0"  # never answered
     assert calls["A4"]["Legs"] == "Ventas 18:03:10→18:05:12 answered"
 
@@ -45,7 +47,7 @@ def test_csv_carries_the_figures_raw_and_no_figure_as_empty(day_reports):
 def test_xlsx_has_a_sheet_per_table_with_numbers_and_their_formats(day_reports):
     from openpyxl import load_workbook
 
-    body = exports.to_xlsx([day_reports["queues"], day_reports["agents"]])
+    body = to_xlsx([day_reports["queues"], day_reports["agents"]])
     book = load_workbook(io.BytesIO(body))
     assert book.sheetnames == ["Totals", "Per queue and interval", "Agents"]
     rows = list(book["Per queue and interval"].iter_rows(values_only=True))
@@ -65,7 +67,7 @@ def test_xlsx_has_a_sheet_per_table_with_numbers_and_their_formats(day_reports):
 def test_pdf_has_the_charts_then_the_tables_as_text(day_reports):
     from pypdf import PdfReader
 
-    body = exports.to_pdf([day_reports["queues"], day_reports["agents"]], "Energía del Valle")
+    body = to_pdf([day_reports["queues"], day_reports["agents"]], "Energía del Valle")
     pdf = PdfReader(io.BytesIO(body))
     # queues: charts, totals, per interval; agents: chart, table
     assert len(pdf.pages) == 5
@@ -88,13 +90,13 @@ def test_a_long_table_runs_over_pages_of_24_rows():
         [[i, i / 50] for i in range(50)],
     )
     report = exports.Report("x", "Long", "2026-03-01", [table])
-    pdf = PdfReader(io.BytesIO(exports.to_pdf([report], "Test")))
+    pdf = PdfReader(io.BytesIO(to_pdf([report], "Test")))
     assert len(pdf.pages) == 3  # 24 + 24 + 2 rows, no chart page
     assert "(3/3)" in pdf.pages[2].extract_text() and "98.0 %" in pdf.pages[2].extract_text()
 
 
 def test_human_figures():
-    assert exports.human(None, "ratio") == "–"
-    assert exports.human(1 / 3, "ratio") == "33.3 %"
-    assert exports.human(90, "seconds") == "1:30"
-    assert exports.human(3725, "seconds") == "1:02:05"
+    assert human(None, "ratio") == "–"
+    assert human(1 / 3, "ratio") == "33.3 %"
+    assert human(90, "seconds") == "1:30"
+    assert human(3725, "seconds") == "1:02:05"

@@ -26,6 +26,8 @@ from sqlalchemy import select
 from centralita.config import Settings
 from centralita.errors import CentralitaError
 from centralita.reports import exports, queries
+from centralita.reports.files import to_csv, to_xlsx
+from centralita.reports.pdf import to_pdf
 from centralita.reports.projection import Follower
 from centralita.store.actions.base import NoSuchTenant
 from centralita.store.db import Store
@@ -74,9 +76,9 @@ def report_files(store: Store, slug: str, day: date, zone: str, lang: str) -> di
         reports = {kind: exports.build(session, kind, f, o, lang) for kind, o in DAILY}
         title = f"{tenant.name} · {day.isoformat()}"
     stem = f"{slug}-{day.isoformat()}"
-    files = {f"{stem}-{kind}.csv": exports.to_csv(r.tables[-1]) for kind, r in reports.items()}
-    files[f"{stem}.xlsx"] = exports.to_xlsx(list(reports.values()))
-    files[f"{stem}.pdf"] = exports.to_pdf([reports[k] for k in IN_PDF], title)
+    files = {f"{stem}-{kind}.csv": to_csv(r.tables[-1]) for kind, r in reports.items()}
+    files[f"{stem}.xlsx"] = to_xlsx(list(reports.values()))
+    files[f"{stem}.pdf"] = to_pdf([reports[k] for k in IN_PDF], title)
     return files
 
 

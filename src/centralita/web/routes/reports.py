@@ -15,6 +15,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from centralita.errors import NotFound
 from centralita.reports import exports
+from centralita.reports.files import human, to_csv, to_xlsx
+from centralita.reports.pdf import to_pdf
 from centralita.reports.queries import Filters
 from centralita.web.pages import render
 from centralita.web.routes.reports_scope import PAGE_SIZE, Reader, choices, parse, reader
@@ -63,18 +65,18 @@ def report_page(request: Request, who: ReaderDep, name: str) -> Response:
         params=request.query_params,
         query=urlencode(query),
         page_size=PAGE_SIZE,
-        human=exports.human,
+        human=human,
         zone=zone,
     )
 
 
 def _file(report: exports.Report, fmt: str, f: Filters, lang: str) -> Response:
     if fmt == "csv":
-        body = exports.to_csv(report.tables[-1])
+        body = to_csv(report.tables[-1])
     elif fmt == "xlsx":
-        body = exports.to_xlsx([report])
+        body = to_xlsx([report])
     else:
-        body = exports.to_pdf([report], "Centralita")
+        body = to_pdf([report], "Centralita")
     name = f"centralita-{report.kind}-{f.start}_{f.end}.{fmt}"
     return Response(
         body,

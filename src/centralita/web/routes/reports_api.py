@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 
 from centralita.reports import exports
+from centralita.reports.files import plain
 from centralita.web.routes.reports import NoSuchReport
 from centralita.web.routes.reports_scope import Reader, parse, reader
 
@@ -52,10 +53,7 @@ def report_json(
                     {"key": c.key, "label": c.label, "kind": c.kind} for c in table.columns
                 ],
                 "rows": [
-                    {
-                        c.key: exports.plain(v, c.kind)
-                        for c, v in zip(table.columns, row, strict=True)
-                    }
+                    {c.key: plain(v, c.kind) for c, v in zip(table.columns, row, strict=True)}
                     for row in table.rows
                 ],
             }
