@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from centralita.i18n import t
 from centralita.reports import queries
 from centralita.reports.projector import STATES
+from centralita.store.models import Queue, Tenant
 
 Kind = Literal["int", "number", "seconds", "ratio", "time", "text", "legs"]
 KINDS = ("queues", "agents", "dispositions", "ivr", "lines", "calls")
@@ -184,7 +186,7 @@ def agent_report(session: Session, f: queries.Filters, o: Options, lang: str) ->
         values.append(r.logged_in)
         values += [r.seconds[s] for s in STATES]
         values += [r.pauses.get(reason, 0.0) for reason in reasons]
-        values += [r.offers, r.answered, r.rona, r.aht, r.occupancy, r.utilization]
+        values += [getattr(r, key) for key, _ in AGENT_TAIL]
         table_rows.append(values)
     totals = queries.agent_report(session, f, "total", group=o.group)
     chart = Chart(
@@ -224,7 +226,7 @@ def disposition_report(session: Session, f: queries.Filters, o: Options, lang: s
         per_campaign[(r.tenant_id, r.campaign)] = (
             per_campaign.get((r.tenant_id, r.campaign), 0) + r.count
         )
-    names = _tenant_names(session, {r.tenant_id for r in rows})
+    names = _names(session, Tenant, {r.tenant_id for r in rows})
     table = Table(
         "dispositions",
         "",
@@ -249,18 +251,6 @@ def disposition_report(session: Session, f: queries.Filters, o: Options, lang: s
         horizontal=True,
     )
     return Report("dispositions", t("rep.dispositions", lang), "", [table], [chart])
-
-
-def _tenant_names(session: Session, ids: set[int]) -> dict[int, str]:
-    from sqlalchemy import select
-
-    from centralita.store.models import Tenant
-
-    if not ids:
-        return {}
-    return {
-        i: n for i, n in session.execute(select(Tenant.id, Tenant.name).where(Tenant.id.in_(ids)))
-    }
 
 
 IVR_COUNTS = (
@@ -366,7 +356,7 @@ def calls_report(session: Session, f: queries.Filters, o: Options, lang: str) ->
     total, rows = queries.calls(
         session, f, outcome=o.outcome, number=o.number, offset=o.offset, limit=o.limit
     )
-    queue_names = _queue_names(session, {leg.get("queue_id") for r in rows for leg in r.legs})
+    queue_names = _names(session, Queue, {leg.get("queue_id") for r in rows for leg in r.legs})
     table = Table(
         "calls",
         "",
@@ -398,17 +388,13 @@ def calls_report(session: Session, f: queries.Filters, o: Options, lang: str) ->
     return Report("calls", t("rep.calls", lang), "", [table], total=total)
 
 
-def _queue_names(session: Session, ids: set[Any]) -> dict[int, str]:
-    from sqlalchemy import select
-
-    from centralita.store.models import Queue
-
+def _names(session: Session, model: type[Tenant] | type[Queue], ids: set[Any]) -> dict[int, str]:
+    """The names of the rows of `model` with these ids (None left out)."""
     wanted = [int(i) for i in ids if i is not None]
     if not wanted:
         return {}
-    return {
-        i: n for i, n in session.execute(select(Queue.id, Queue.name).where(Queue.id.in_(wanted)))
-    }
+    query = select(model.id, model.name).where(model.id.in_(wanted))
+    return {i: n for i, n in session.execute(query)}
 
 
 def _leg(leg: dict[str, Any], names: dict[int, str], f: queries.Filters) -> dict[str, Any]:
