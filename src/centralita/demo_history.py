@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from centralita.app.history import ACTOR, History, day_actor, store_days
+from centralita.clock import utcnow
 from centralita.demo import DEMO_TENANT, DEMO_USERS
 from centralita.sim.scenario import Scenario, parse_scenario
 from centralita.store.actions import do_submit_wrapup
@@ -86,7 +87,7 @@ def seed_demo_history(
     None (nothing written) if the demo already has simulated days or `days` is 0."""
     if days <= 0 or has_history(store):
         return None
-    today = today or datetime.now(ZoneInfo(timezone)).date()
+    today = today or utcnow().astimezone(ZoneInfo(timezone)).date()
     queues = _queues(store)
     scenarios = {weekday: demo_scenario(weekday, queues) for weekday in range(7)}
     plan = [

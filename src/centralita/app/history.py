@@ -120,7 +120,7 @@ def store_days(
     days = [d for d, _ in plan]
     if len(set(days)) != len(days):
         raise Invalid("each day is simulated once", field="days")
-    today = datetime.now(ZoneInfo(timezone)).date()
+    today = utcnow().astimezone(ZoneInfo(timezone)).date()
     if days and max(days) >= today:
         raise Invalid(
             f"--start: simulated days must be past days; {max(days).isoformat()} is not "
