@@ -132,30 +132,13 @@ def demo(
 
 def _demo_history(store: Store, settings: Settings, days: int) -> None:
     """The demo's simulated past days, on first set-up only, with a progress bar."""
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
+    from centralita.cli.simulate import share_bar
     from centralita.demo_history import has_history, seed_demo_history
 
     if days <= 0 or has_history(store):
         return
-    console = Console(stderr=True)
-    with Progress(
-        TextColumn(f"[bold]simulating[/bold] {days} days of history"),
-        BarColumn(),
-        TextColumn("{task.percentage:>3.0f}%"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-        disable=not console.is_terminal,
-    ) as progress:
-        task = progress.add_task("history", total=1.0)
-        history = seed_demo_history(
-            store,
-            timezone=settings.timezone,
-            days=days,
-            progress=lambda share: progress.update(task, completed=share),
-        )
+    with share_bar("simulating", f"{days} days of history") as bar:
+        history = seed_demo_history(store, timezone=settings.timezone, days=days, progress=bar)
     if history is not None:
         first, last = history.days[0].day, history.days[-1].day
         typer.echo(

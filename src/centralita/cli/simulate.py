@@ -6,8 +6,10 @@ as the live center would have written them (`centralita.app.history`).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
+from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from datetime import date, timedelta
 from pathlib import Path
@@ -105,26 +107,33 @@ def simulate(
 def _run(
     spec: Scenario, path: Path, replications: int, seed: int | None, show_progress: bool
 ) -> Report:
+    with share_bar("simulating", spec.name, show=show_progress) as progress:
+        return run_scenario(
+            spec, path.parent, replications, seed, source=str(path), progress=progress
+        )
+
+
+@contextlib.contextmanager
+def share_bar(
+    verb: str, description: str, *, show: bool = True
+) -> Iterator[Callable[[float], None] | None]:
+    """A transient progress bar on stderr for work that reports its share done (0 to 1):
+    yields that callback, or None when there is no bar (`show` false, or stderr is not a
+    terminal)."""
     console = Console(stderr=True)
-    if not (show_progress and console.is_terminal):
-        return run_scenario(spec, path.parent, replications, seed, source=str(path))
+    if not (show and console.is_terminal):
+        yield None
+        return
     with Progress(
-        TextColumn("[bold]simulating[/bold] {task.description}"),
+        TextColumn(f"[bold]{verb}[/bold] {{task.description}}"),
         BarColumn(),
         TextColumn("{task.percentage:>3.0f}%"),
         TimeElapsedColumn(),
         console=console,
         transient=True,
     ) as progress:
-        task = progress.add_task(spec.name, total=1.0)
-        return run_scenario(
-            spec,
-            path.parent,
-            replications,
-            seed,
-            source=str(path),
-            progress=lambda share: progress.update(task, completed=share),
-        )
+        task = progress.add_task(description, total=1.0)
+        yield lambda share: progress.update(task, completed=share)
 
 
 class _StoreOptions:
@@ -175,18 +184,8 @@ def _store(
     settings = settings_from(config, database_url=options.database_url)
     plan = [(options.first + timedelta(days=k), spec) for k in range(options.days)]
     store = ready_store(settings)
-    console = Console(stderr=True)
     try:
-        with Progress(
-            TextColumn("[bold]storing[/bold] {task.description}"),
-            BarColumn(),
-            TextColumn("{task.percentage:>3.0f}%"),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-            disable=as_json or not console.is_terminal,
-        ) as progress:
-            task = progress.add_task(f"{spec.name}, {options.days} days", total=1.0)
+        with share_bar("storing", f"{spec.name}, {options.days} days", show=not as_json) as bar:
             history = store_days(
                 store,
                 options.tenant,
@@ -195,7 +194,7 @@ def _store(
                 timezone=settings.timezone,
                 seed=seed,
                 source=str(path),
-                progress=lambda share: progress.update(task, completed=share),
+                progress=bar,
             )
     finally:
         store.dispose()
