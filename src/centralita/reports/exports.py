@@ -262,6 +262,7 @@ IVR_COUNTS = (
     "voicemail",
     "rejected",
 )
+IVR_EXITS = IVR_COUNTS[1:]  # how a call left the flow
 
 
 def ivr_report(session: Session, f: queries.Filters, o: Options, lang: str) -> Report:
@@ -275,19 +276,21 @@ def ivr_report(session: Session, f: queries.Filters, o: Options, lang: str) -> R
     )
     flows: dict[str, list[int]] = {}
     for r in rows:
-        acc = flows.setdefault(r.flow, [0] * 6)
-        for i, k in enumerate(IVR_COUNTS[1:]):
+        acc = flows.setdefault(r.flow, [0] * len(IVR_EXITS))
+        for i, k in enumerate(IVR_EXITS):
             acc[i] += getattr(r, k)
+    served = IVR_EXITS.index("self_served")
+    summary_rows = []
+    for flow, acc in flows.items():
+        left = sum(acc)
+        summary_rows.append([flow, left, *acc, acc[served] / left if left else None])
     summary = Table(
         "ivr_flows",
         t("rep.ivr_flows", lang),
         [_col("flow", lang, "text"), _col("calls_in", lang)]
-        + [_col(k, lang) for k in IVR_COUNTS[1:]]
+        + [_col(k, lang) for k in IVR_EXITS]
         + [_col("containment", lang, "ratio")],
-        [
-            [flow, sum(acc), *acc, acc[1] / sum(acc) if sum(acc) else None]
-            for flow, acc in flows.items()
-        ],
+        summary_rows,
     )
     return Report("ivr", t("rep.ivr", lang), "", [summary, nodes])
 
