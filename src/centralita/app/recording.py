@@ -33,10 +33,10 @@ from typing import TYPE_CHECKING, Any
 
 from centralita.app.recording_convert import Converter
 from centralita.clock import utcnow
-from centralita.errors import CentralitaError, Conflict, NotFound
+from centralita.errors import Conflict, NotFound
 from centralita.recording import audio
 from centralita.recording.policy import Channels, RecordingPolicy, Split, Start
-from centralita.recording.storage import Storage
+from centralita.recording.storage import Storage, StorageError
 from centralita.recording.timeline import Take, channel_plan, clip_pauses
 from centralita.store.actions import recordings as actions
 from centralita.store.models import Campaign, Interaction, Tenant
@@ -326,9 +326,7 @@ class CallRecorder:
         try:
             key, seconds, size, digest = await asyncio.to_thread(self._render_files, tape, span)
         except Exception as exc:
-            stage = (
-                "store" if isinstance(exc, CentralitaError) and "storage" in exc.code else "render"
-            )
+            stage = "store" if isinstance(exc, StorageError) else "render"
             await self._fail(span.row_id, stage, _reason(exc))
             return
         with self.store.transaction() as tx:
