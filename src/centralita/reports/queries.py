@@ -14,7 +14,7 @@ change repeats an hour, its two occurrences stay apart (the period carries its U
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
@@ -101,6 +101,11 @@ def period_of(at: datetime, period: str, tz: ZoneInfo) -> tuple[datetime, int]:
     if period == "total":
         return datetime(1970, 1, 1), 0
     raise BadReportRequest(f"unknown period {period!r}", field="period", accepted=list(PERIODS))
+
+
+def _check_period(period: str) -> None:
+    """Raise `invalid-report` unless `period` is one of `PERIODS`."""
+    period_of(datetime(2000, 1, 1, tzinfo=UTC), period, _UTC)
 
 
 class _Periods:
@@ -244,14 +249,6 @@ class QueueRow:
         return _ratio(self.counts["wrap"], self.counts["handled"])
 
 
-def _add_counts(into: dict[str, float], row: Iterable[Any]) -> None:
-    for name, value in zip(QUEUE_FIELDS, row, strict=True):
-        if name == "max_wait":
-            into[name] = max(into[name], value or 0.0)
-        else:
-            into[name] += value or 0
-
-
 _BUCKET_SECONDS = {"15": 900, "30": 1800, "60": 3600, "day": 86400, "week": 86400}
 _BUCKET_SECONDS.update(month=86400, total=86400)
 
@@ -261,8 +258,8 @@ def offset_spans(f: Filters) -> list[tuple[datetime, datetime, int]]:
     seconds). Every offset is a multiple of 15 minutes, so 15-minute steps find them."""
     spans: list[tuple[datetime, datetime, int]] = []
     step = timedelta(minutes=15)
-    t = f.utc_start
-    while t < f.utc_end:
+    t, end = f.utc_start, f.utc_end
+    while t < end:
         offset = int(t.astimezone(f.tz).utcoffset().total_seconds())  # type: ignore[union-attr]
         if spans and spans[-1][2] == offset:
             spans[-1] = (spans[-1][0], t + step, offset)
@@ -291,7 +288,7 @@ def queue_report(
     offset, a period is `(epoch seconds + offset) // its length` (days for weeks and
     months, which are then added up here), so a month of 40 queues by half hours is a
     few GROUP BYs and 57,600 rows, not 115,200 rows added up in Python."""
-    period_of(datetime(2000, 1, 1, tzinfo=UTC), period, f.tz)  # validates `period`
+    _check_period(period)
     queues = _queue_ids(session, f)
     if not queues:
         return []
@@ -395,7 +392,7 @@ def agent_report(
     by agent, team or site, per period."""
     if group not in GROUPS:
         raise BadReportRequest(f"unknown grouping {group!r}", field="group", accepted=list(GROUPS))
-    period_of(datetime(2000, 1, 1, tzinfo=UTC), period, f.tz)
+    _check_period(period)
     agents = _agents(session, f)
     if not agents:
         return []
@@ -462,7 +459,7 @@ def agent_report(
         r = row_for(agent_id, slot)
         r.pauses[reason] = r.pauses.get(reason, 0.0) + seconds
     if group == "agent":
-        for agent_id, login, logout in agent_sessions(session, f, raw=True):
+        for agent_id, login, logout in _session_rows(session, f, ids):
             r = row_for(agent_id, login)
             if r.first_login is None or login < r.first_login:
                 r.first_login = login
@@ -485,9 +482,17 @@ class Session_:
         return (self.logged_out_at - self.logged_in_at).total_seconds()
 
 
-def agent_sessions(session: Session, f: Filters, *, raw: bool = False) -> list[Any]:
+def agent_sessions(session: Session, f: Filters) -> list[Session_]:
     """Each log-in in the range (by its start) with its log-out, per agent in scope."""
     agents = _agents(session, f)
+    return [
+        Session_(a, agents[a]["name"], i, o) for a, i, o in _session_rows(session, f, list(agents))
+    ]
+
+
+def _session_rows(
+    session: Session, f: Filters, agent_ids: list[int]
+) -> list[tuple[int, datetime, datetime | None]]:
     query = (
         select(
             ReportAgentSession.agent_id,
@@ -496,16 +501,13 @@ def agent_sessions(session: Session, f: Filters, *, raw: bool = False) -> list[A
         )
         .where(
             ReportAgentSession.tenant_id.in_(f.tenant_ids),
-            ReportAgentSession.agent_id.in_(list(agents)),
+            ReportAgentSession.agent_id.in_(agent_ids),
             ReportAgentSession.logged_in_at >= f.utc_start,
             ReportAgentSession.logged_in_at < f.utc_end,
         )
         .order_by(ReportAgentSession.logged_in_at, ReportAgentSession.agent_id)
     )
-    found = list(session.execute(query))
-    if raw:
-        return [tuple(r) for r in found]
-    return [Session_(a, agents[a]["name"], i, o) for a, i, o in found]
+    return [(a, i, o) for a, i, o in session.execute(query)]
 
 
 # --- dispositions, IVR -------------------------------------------------------------------------
@@ -721,7 +723,7 @@ def lines_report(
     also per carrier trunk (after the rows of all lines together)."""
     if period == "total":
         raise BadReportRequest("lines are reported per interval", field="period")
-    period_of(datetime(2000, 1, 1, tzinfo=UTC), period, f.tz)
+    _check_period(period)
     query = (
         select(ReportCall.arrived_at, ReportCall.ended_at, Interaction.trunk)
         .outerjoin(Interaction, Interaction.id == ReportCall.interaction_id)
