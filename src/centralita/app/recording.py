@@ -65,12 +65,12 @@ class _Span:
 
     row_id: int
     start: float
+    started_at: datetime  # the row's start (wall clock), for the file's key
     leg: int
     on_demand: bool
+    agent_id: str | None
     stop: float | None = None
     pauses: list[tuple[float, float | None]] = field(default_factory=list)
-    agent_id: str | None = None
-    started_at: datetime = field(default_factory=utcnow)
 
 
 @dataclass
@@ -85,7 +85,6 @@ class _Tape:
     ended: set[str] = field(default_factory=set)
     spans: list[_Span] = field(default_factory=list)
     agent_legs: int = 0
-    done: bool = False
 
     def open_span(self) -> _Span | None:
         return next((s for s in self.spans if s.stop is None), None)
@@ -219,8 +218,7 @@ class CallRecorder:
                 at=utcnow(),
                 actor="recorder",
             )
-            span = _Span(row.id, at, row.leg, on_demand, agent_id=call.agent_id)
-            span.started_at = started_at
+            span = _Span(row.id, at, started_at, row.leg, on_demand, call.agent_id)
         tape.spans.append(span)
         return span
 
@@ -254,7 +252,6 @@ class CallRecorder:
                 span.stop = at
             if span.pauses and span.pauses[-1][1] is None:
                 span.pauses[-1] = (span.pauses[-1][0], at)
-        tape.done = True
         await self._finish(tape)
 
     # --- on demand -------------------------------------------------------------------
