@@ -97,7 +97,7 @@ def _upsert(
     if not rows:
         return
     table = model.__table__
-    upsert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    upsert = pg_insert if _is_postgres(session) else sqlite_insert
     stmt = upsert(table).values(rows)
     new = stmt.excluded
     set_: dict[str, Any] = {c: table.c[c] + new[c] for c in additive}
@@ -239,8 +239,10 @@ _KIND_LIST = ", ".join(f"'{k}'" for k in KINDS)
 def _events(session: Session, after: int, limit: int | None) -> Iterator[tuple[Any, ...]]:
     """(id, kind, at in seconds, tenant, interaction, agent, payload) in log order.
 
-    Raw SQL on purpose: this is the rebuild's inner loop, and letting the database turn
-    times into epoch seconds and hand the payload over as text halves its cost."""
+    Raw SQL on purpose: this is the rebuild's inner loop. The database turns times into
+    epoch seconds and hands the payload over as text; with COPY for the writes, this took
+    the benchmark's rebuild from 10,500 to about 30,000 events/s (before the collector
+    was switched off)."""
     limit_sql = f" LIMIT {int(limit)}" if limit is not None else ""
     loads = json.loads
     if _is_postgres(session):
@@ -367,10 +369,11 @@ def rebuild(
 ) -> Rebuilt:
     """Empty the projection tables and replay the whole event log into them."""
     started = clock()
+    now = now or datetime.now(UTC)
     events = calls = 0
     with _no_garbage_collector(), store.transaction() as tx:
         session = tx.session
-        cursor = _lock_cursor(session, now or datetime.now(UTC))
+        cursor = _lock_cursor(session, now)
         for model in PROJECTION_TABLES:
             session.execute(delete(model))
         total = (
@@ -401,7 +404,7 @@ def rebuild(
         _bulk_insert(session, ReportCall, _call_rows(delta.calls))
         cursor.last_event_id = last
         cursor.state = projector.state()
-        cursor.updated_at = now or datetime.now(UTC)
+        cursor.updated_at = now
         if progress is not None:
             progress(events, total)
     return Rebuilt(events, clock() - started, calls)
