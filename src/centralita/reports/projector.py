@@ -139,36 +139,6 @@ class Delta:
             self.queues or self.agents or self.pauses or self.sessions or self.calls or self.ivr
         )
 
-    def merge(self, other: Delta) -> None:
-        """Add `other` into this delta."""
-        for key, row in other.queues.items():
-            mine = self.queues.get(key)
-            if mine is None:
-                self.queues[key] = list(row)
-            else:
-                for i, v in enumerate(row):
-                    mine[i] = max(mine[i], v) if i == MAX_WAIT else mine[i] + v
-        for key, row in other.agents.items():
-            mine = self.agents.get(key)
-            if mine is None:
-                self.agents[key] = list(row)
-            else:
-                for i, v in enumerate(row):
-                    mine[i] += v
-        for pause, seconds in other.pauses.items():
-            self.pauses[pause] = self.pauses.get(pause, 0.0) + seconds
-        for session, out in other.sessions.items():
-            if out is not None or session not in self.sessions:
-                self.sessions[session] = out
-        self.calls.extend(other.calls)
-        for node, row in other.ivr.items():
-            mine = self.ivr.get(node)
-            if mine is None:
-                self.ivr[node] = list(row)
-            else:
-                for i, v in enumerate(row):
-                    mine[i] += v
-
 
 def slot_of(seconds: float) -> int:
     return int(seconds // SLOT_SECONDS)
