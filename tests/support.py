@@ -18,6 +18,16 @@ T0 = datetime(2026, 3, 2, 13, 0, tzinfo=UTC)
 T = TypeVar("T")
 
 
+class SteppingClock:
+    """Wall-clock stand-in that a test advances explicitly (seconds since the epoch)."""
+
+    def __init__(self, start: float = 1_772_400_000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def require(condition: bool, reason: str) -> None:
     """Skip when a real dependency is missing on a user's machine; fail in CI (CI=true)."""
     if condition:

@@ -11,15 +11,12 @@ from centralita.core.errors import NoSuchPauseReason
 from centralita.core.events import AgentLoggedIn, AgentPaused, Tick
 from centralita.core.records import PauseLimitExceeded
 from centralita.store import actions
+from support import SteppingClock
 
 AT = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 
-class Clock:
-    now = 1_772_452_800.0
-
-    def __call__(self) -> float:
-        return self.now
+START = 1_772_452_800.0
 
 
 def _company(tx, slug: str, reasons: dict[str, int | None]) -> str:
@@ -52,7 +49,7 @@ def test_agents_pause_with_their_own_companys_reasons_and_limits(store):
     with store.transaction() as tx:
         a = _company(tx, "alpha", {"break": 600, "training": None})
         b = _company(tx, "beta", {"break": 900})
-    clock = Clock()
+    clock = SteppingClock(START)
     center = LiveCenter.from_store(store, clock=clock)
     center.handle(AgentLoggedIn(a))
     center.handle(AgentLoggedIn(b))
@@ -62,7 +59,7 @@ def test_agents_pause_with_their_own_companys_reasons_and_limits(store):
     center.handle(AgentPaused(b, "break"))
     alerts = []
     for step in (601.0, 901.0):
-        clock.now = Clock.now + step
+        clock.now = START + step
         alerts += [
             (r.agent_id, r.limit)
             for r in center.handle(Tick())

@@ -13,16 +13,7 @@ from centralita.core.events import AgentLoggedIn, AgentReadied, InteractionEnded
 from centralita.demo import DEMO_TENANT
 from centralita.store import events
 from centralita.store.models import Event, Interaction, Tenant, User
-
-
-class SteppingClock:
-    """Wall-clock stand-in that the test advances explicitly (seconds since the epoch)."""
-
-    def __init__(self, start: float = 1_772_400_000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
+from support import SteppingClock
 
 
 @pytest.fixture

@@ -29,14 +29,7 @@ from centralita.core.events import (
 from centralita.demo import DEMO_TENANT, seed_demo
 from centralita.store.actions import do_record_station, do_submit_wrapup
 from centralita.store.models import Tenant, User
-
-
-class SteppingClock:
-    def __init__(self, start: float = 1_772_400_000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
+from support import SteppingClock
 
 
 class Page:

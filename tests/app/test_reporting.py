@@ -11,15 +11,7 @@ from centralita.app.center import LiveCenter
 from centralita.app.reporting import follow_reports
 from centralita.core.events import AgentLoggedIn
 from centralita.store.models import Event, ReportAgentSession, User
-from support import wait_for
-
-
-class Clock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
+from support import SteppingClock, wait_for
 
 
 def _ana(store) -> str:
@@ -37,7 +29,7 @@ def _sessions(store) -> list[tuple]:
 
 def test_reports_follow_the_live_center_and_a_restart_closes_open_sessions(demo_store):
     ana = _ana(demo_store)
-    clock = Clock(1_772_406_000.0)
+    clock = SteppingClock(1_772_406_000.0)
 
     async def first_run() -> None:
         center = LiveCenter.from_store(demo_store, clock=clock)

@@ -29,24 +29,17 @@ from centralita.demo import DEMO_TENANT
 from centralita.reports import queries
 from centralita.reports.projection import PROJECTION_TABLES, Follower, rebuild
 from centralita.store.models import Queue, Tenant, User
+from support import SteppingClock
 
 NEW_YORK = ZoneInfo("America/New_York")
 # 2026-11-01 04:00 UTC = 00:00 EDT; clocks fall back at 06:00 UTC (02:00 EDT → 01:00 EST)
 NIGHT = datetime(2026, 11, 1, 4, 0, tzinfo=UTC).timestamp()
 
 
-class Clock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
 class Demo:
     def __init__(self, store, start: float) -> None:
         self.store = store
-        self.clock = Clock(start)
+        self.clock = SteppingClock(start)
         self.center = LiveCenter.from_store(store, clock=self.clock)
         with store.read() as session:
             self.tenant = session.scalars(select(Tenant).where(Tenant.slug == DEMO_TENANT)).one()

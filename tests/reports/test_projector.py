@@ -151,7 +151,7 @@ def test_a_transferred_call_is_answered_in_both_queues_and_handled_by_both_agent
     c.at(175, InteractionEnded("c"))  # agent 2 wraps up until 182
     c.tick(300)
     p = project(c.events, {10: 20.0, 11: 20.0})
-    assert q(p, 10, S0) | {} == {
+    assert q(p, 10, S0) == {
         "offered": 1,
         "answered": 1,
         "answered_within": 1,
