@@ -344,12 +344,13 @@ class CallRecorder:
 
     def _render_files(self, tape: _Tape, span: _Span) -> tuple[str, float, int, str]:
         assert span.stop is not None
+        heads = {p: audio.wav_frames(p) for _, p, _ in tape.takes.values() if p.exists()}
         takes = [
-            Take(side, str(path), start, audio.wav_frames(path)[0])
+            Take(side, str(path), start, heads[path][0])
             for side, path, start in tape.takes.values()
-            if path.exists()
+            if path in heads
         ]
-        rate = next((audio.wav_frames(Path(t.path))[1] for t in takes), 16000)
+        rate = next((r for _, r in heads.values()), 16000)
         pauses = [(a, b if b is not None else span.stop) for a, b in span.pauses]
         sides = []
         for side in ("caller", "agent"):
