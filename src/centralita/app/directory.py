@@ -16,7 +16,6 @@ from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import Session
 
 from centralita.core import AgentConfig, PauseReason, QueueConfig, RelaxStep, Strategy, WhenNoAgents
-from centralita.core.config import MISSED
 from centralita.store.models import AgentSkill, Queue, Site, Skill, User
 from centralita.store.models import PauseReason as PauseReasonRow
 
@@ -49,10 +48,9 @@ def load_directory(session: Session, tenant_ids: list[int] | None = None) -> Dir
 
     # pause reasons are each company's own: an agent may use only its tenant's, with
     # its tenant's limits; the router's list (for the wallboard's choices) is the union
-    by_tenant: dict[int, dict[str, PauseReason]] = defaultdict(
-        lambda: {MISSED: PauseReason(MISSED)}
-    )
-    codes = {MISSED: PauseReason(MISSED)}
+    # ("missed" the core adds to every list itself)
+    by_tenant: dict[int, dict[str, PauseReason]] = defaultdict(dict)
+    codes: dict[str, PauseReason] = {}
     for reason in session.scalars(
         select(PauseReasonRow).where(of_tenants(PauseReasonRow)).order_by(PauseReasonRow.id)
     ):
