@@ -57,7 +57,7 @@ class Settings(BaseModel):
         default=2.0,
         ge=0,
         description="how often the live center brings the report tables up to date "
-        "(0: never; then run `centralita reports update`)",
+        "(0: only when it stops; `centralita reports update` does it by hand)",
     )
     reports_time: str | None = Field(
         default=None,
