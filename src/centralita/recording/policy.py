@@ -224,7 +224,9 @@ def resolve(
 
 def as_layer(policy: RecordingPolicy) -> dict[str, Any]:
     """The policy as a plain JSON-able mapping (what a stored layer looks like)."""
-    return {
-        name: (value.value if isinstance(value, StrEnum) else value)
-        for name, value in dataclasses.asdict(policy).items()
-    }
+    return plain(dataclasses.asdict(policy))
+
+
+def plain(layer: Mapping[str, Any]) -> dict[str, Any]:
+    """A layer with its enums as their values (JSON-able, as `recording_policies` keeps it)."""
+    return {name: (v.value if isinstance(v, StrEnum) else v) for name, v in layer.items()}

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from centralita.errors import Conflict, NotFound
-from centralita.recording.policy import RecordingPolicy, check_layer, resolve
+from centralita.recording.policy import RecordingPolicy, check_layer, plain, resolve
 from centralita.store import events
 from centralita.store.actions.base import insert, require
 from centralita.store.db import Tx
@@ -250,8 +250,7 @@ def do_set_recording_policy(
     """Set the tenant's defaults (`scope="tenant"`) or a queue's or campaign's overrides;
     replaces that layer as a whole."""
     require(scope in RECORDING_SCOPES, "scope", "tenant, queue or campaign", value=scope)
-    checked = check_layer(settings)
-    stored = {k: (v.value if hasattr(v, "value") else v) for k, v in checked.items()}
+    stored = plain(check_layer(settings))
     scope_id = 0 if scope == "tenant" else scope_id
     row = tx.session.scalars(
         select(RecordingPolicyLayer).filter_by(tenant_id=tenant_id, scope=scope, scope_id=scope_id)
