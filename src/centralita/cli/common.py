@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from centralita.config import Settings, load_settings
 from centralita.errors import CentralitaError
@@ -38,3 +40,26 @@ def settings_from(config: Path | None, **overrides: object) -> Settings:
     if changes:
         settings = Settings(**{**settings.model_dump(), **changes})
     return settings
+
+
+@contextlib.contextmanager
+def share_bar(
+    verb: str, description: str, *, show: bool = True
+) -> Iterator[Callable[[float], None] | None]:
+    """A transient progress bar on stderr for work that reports its share done (0 to 1):
+    yields that callback, or None when there is no bar (`show` false, or stderr is not a
+    terminal)."""
+    console = Console(stderr=True)
+    if not (show and console.is_terminal):
+        yield None
+        return
+    with Progress(
+        TextColumn(f"[bold]{verb}[/bold] {{task.description}}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(description, total=1.0)
+        yield lambda share: progress.update(task, completed=share)

@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from centralita.cli.common import ConfigOption, clear_errors, settings_from
+from centralita.cli.common import ConfigOption, clear_errors, settings_from, share_bar
 from centralita.reports.projection import Follower, rebuild
 from centralita.store.db import Store
 
@@ -25,19 +24,11 @@ def rebuild_command(config: Path | None = ConfigOption) -> None:
         settings = settings_from(config)
         store = Store.from_url(settings.database_url_plain)
         try:
-            with Progress(
-                TextColumn("[bold]replaying the event log"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                transient=True,
-            ) as bar:
-                task = bar.add_task("events", total=None)
-
-                def progress(done: int, total: int) -> None:
-                    bar.update(task, completed=done, total=total)
-
-                result = rebuild(store, progress=progress)
+            with share_bar("replaying", "the event log") as bar:
+                result = rebuild(
+                    store,
+                    progress=None if bar is None else lambda done, total: bar(done / (total or 1)),
+                )
         finally:
             store.engine.dispose()
         typer.echo(

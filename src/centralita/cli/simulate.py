@@ -6,10 +6,8 @@ as the live center would have written them (`centralita.app.history`).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
-from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from datetime import date, timedelta
 from pathlib import Path
@@ -18,10 +16,9 @@ from typing import Any
 import typer
 from rich import box
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from centralita.cli.common import ConfigOption, clear_errors, settings_from
+from centralita.cli.common import ConfigOption, clear_errors, settings_from, share_bar
 from centralita.errors import Invalid
 from centralita.sim.replications import Report, run_scenario
 from centralita.sim.scenario import Scenario, clock_seconds, load_scenario
@@ -111,29 +108,6 @@ def _run(
         return run_scenario(
             spec, path.parent, replications, seed, source=str(path), progress=progress
         )
-
-
-@contextlib.contextmanager
-def share_bar(
-    verb: str, description: str, *, show: bool = True
-) -> Iterator[Callable[[float], None] | None]:
-    """A transient progress bar on stderr for work that reports its share done (0 to 1):
-    yields that callback, or None when there is no bar (`show` false, or stderr is not a
-    terminal)."""
-    console = Console(stderr=True)
-    if not (show and console.is_terminal):
-        yield None
-        return
-    with Progress(
-        TextColumn(f"[bold]{verb}[/bold] {{task.description}}"),
-        BarColumn(),
-        TextColumn("{task.percentage:>3.0f}%"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
-        task = progress.add_task(description, total=1.0)
-        yield lambda share: progress.update(task, completed=share)
 
 
 class _StoreOptions:
