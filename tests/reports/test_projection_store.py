@@ -3,6 +3,7 @@ event log, equal to a rebuild, and read back by the report queries in local time
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -165,6 +166,41 @@ def test_queue_report_in_local_time_across_a_daylight_saving_change(demo_store):
     assert day.service_level == 1.0 and day.average_abandon is None
     # ana was logged in 00:00 EDT .. 03:00 EST: 4 hours, 01:00 twice
     assert len(agents) == 4 and sum(r.logged_in for r in agents) == 4 * 3600
+
+
+def test_half_hour_rows_come_in_time_then_offset_then_queue_name_order(demo_store):
+    """The database groups and orders the rows; a repeated local hour is merged in."""
+    d = Demo(demo_store, NIGHT)
+    # Ventas was created before Cobranzas (smaller id) but sorts after it by name
+    assert d.queues["Ventas"] < d.queues["Cobranzas"]
+    for i, (utc_hour, queue) in enumerate(
+        ((5.5, "Ventas"), (5.6, "Cobranzas"), (6.5, "Ventas"), (6.6, "Cobranzas"))
+    ):
+        d.at(NIGHT + (utc_hour - 4) * 3600, None, interaction_id=f"q{i}", queue=queue)
+    d.at(NIGHT + 4 * 3600, None)
+    Follower(demo_store).catch_up()
+    f = queries.Filters([d.tenant.id], date(2026, 11, 1), date(2026, 11, 1), NEW_YORK)
+    with demo_store.read() as session:
+        rows = queries.queue_report(session, f, "30")
+        summed = queries.queue_report(session, f, "30", by_queue=False)
+        in_utc = queries.queue_report(session, replace(f, tz=ZoneInfo("UTC")), "30")
+    assert [(r.period.strftime("%H:%M"), r.utc_offset, r.queue, r.offered) for r in rows] == [
+        ("01:30", -240, "Cobranzas", 1),
+        ("01:30", -240, "Ventas", 1),
+        ("01:30", -300, "Cobranzas", 1),
+        ("01:30", -300, "Ventas", 1),
+    ]
+    # one UTC offset all day: the database's order is the report's
+    assert [(r.period.strftime("%H:%M"), r.queue) for r in in_utc] == [
+        ("05:30", "Cobranzas"),
+        ("05:30", "Ventas"),
+        ("06:30", "Cobranzas"),
+        ("06:30", "Ventas"),
+    ]
+    assert [(r.utc_offset, r.queue_id, r.offered) for r in summed] == [
+        (-240, None, 2),
+        (-300, None, 2),
+    ]
 
 
 def test_a_call_and_a_shift_crossing_midnight_belong_where_they_started(demo_store):
