@@ -6,11 +6,16 @@
  * not a contact center. These held 500 concurrent calls in one process on these machines.
  */
 
-/* Calls, players, recorders and conference bridge ports per process. */
-#define PJSUA_MAX_CALLS             512
+/* Calls, players, recorders and conference bridge ports per process. A bridged call is
+ * two calls in the worker (caller and agent legs): 300 bridged calls need 600. */
+#define PJSUA_MAX_CALLS             1024
 #define PJSUA_MAX_PLAYERS           512
 #define PJSUA_MAX_RECORDERS         512
 #define PJSUA_MAX_CONF_PORTS        2048
+
+/* Accounts per process (stock: 8): a bank of agents' phones in one process (the demo,
+ * bench voice) registers one account per station. */
+#define PJSUA_MAX_ACC               512
 
 /* Sockets: each call holds RTP + RTCP; epoll (configure --enable-epoll) has no
  * FD_SETSIZE ceiling. */
