@@ -3,10 +3,11 @@
 
 Defaults: 300 calls at 50 a second, each held 15 s, engine bridge at 16 kHz, the
 engine's media quality (`EngineConfig.media_quality`; 8 is PJSUA's own default, 2 the
-cheapest resampler). sipp calls one SIP engine worker on 127.0.0.1, which answers each
-call with a looping tone (not bridged to agents). Prints JSON: calls up at once, set-up
-rate, worker CPU share and peak memory, sipp's failed calls (logic in
-centralita.perf.voice). Needs sipp.
+cheapest resampler). sipp calls a center on 127.0.0.1 whose one worker answers each call,
+queues it, offers it to an agent and bridges it with the agent's PJSIP phone (a bank of
+registered, auto-answering phones in another process). Prints JSON: calls bridged at
+once, set-up rate, worker CPU share and peak memory, failed calls (logic in
+centralita.perf.voice). Needs sipp and the pjsua2 build.
 """
 
 from __future__ import annotations

@@ -50,14 +50,17 @@ def simulation(
 
 @app.command()
 def voice(
-    calls: int = typer.Option(300, help="Calls sipp places (up at once if rate × hold ≥ calls)."),
+    calls: int = typer.Option(
+        300, help="Calls sipp places, one agent each (bridged at once if rate × hold ≥ calls)."
+    ),
     rate: float = typer.Option(50.0, help="New calls per second."),
     hold: float = typer.Option(15.0, help="Seconds each call is held before sipp hangs up."),
     clock_rate: int = typer.Option(16000, help="Engine conference-bridge rate (8000 or 16000)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
-    """sipp calls one SIP engine worker on 127.0.0.1; it answers each call with a looping
-    tone (not bridged to agents). Prints concurrency, set-up rate, worker CPU and memory."""
+    """sipp calls a center on 127.0.0.1 (one worker: engine, registrar, queue, core); each
+    call is offered to an agent whose PJSIP phone (registered, auto-answer) answers, and is
+    bridged. Prints bridged calls at once, set-up rate, worker CPU and memory, failures."""
     from centralita.perf.voice import run
 
     figures = run(calls=calls, rate=rate, hold_seconds=hold, clock_rate=clock_rate)

@@ -1,20 +1,32 @@
-"""Voice benchmark: sipp places N calls to one SIP engine worker on 127.0.0.1.
+"""Voice benchmark: sipp on 127.0.0.1 places N calls that a whole center bridges to agents.
 
-The worker is a subprocess (`python -m centralita.perf.voice worker`) running one
-`Engine` exactly as the application would: it answers every call and plays a looping
-tone to it, so RTP flows both ways (sipp streams a looping µ-law tone with
-`rtp_stream`, the engine sends its tone back). Calls are NOT bridged to agents yet: this
-measures SIP set-up, media and the conference bridge, not agent legs.
+Three processes, as in production with a carrier and agents' phones:
 
-sipp (the caller) places `calls` calls at `rate` per second, holds each `hold_seconds`
-then hangs up, so about `rate × hold_seconds` (at most `calls`) are up at once.
-Figures: `concurrent_calls` (most answered calls up at once, counted by the worker from
-its own events), `calls_per_second` (answers per second from the first to the last),
-`worker_cpu_share` (worker CPU time ÷ wall time of the load, from /proc/PID/stat;
-1.0 = one core), `worker_rss_mb` (peak resident set, VmHWM), `failed_calls` (sipp's
-FailedCall count) and `sip_retransmissions` (sipp's; above 0 means a reply came late).
-`rtp_at_first_hangup` sums the RTP counters of the calls still up when the first one
-ends: `both_ways` of them had received and sent packets.
+* the **worker** (`python -m centralita.perf.voice worker`): the center's real call path
+  in one process — a SQLite store, the live center on a `Runner`, the SIP `Engine`, the
+  stations' `Registrar` and `VoiceCenter`: each call is answered, put in the queue with
+  music (`intake` → core), offered to the agent the core chose, the agent's registered
+  station is called (auto-answer) and, once it answers, bridged both ways;
+* the **phones** (`python -m centralita.app.voice_phones`): one PJSIP process with one
+  registering account per agent's station (digest), answering at once, playing a tone
+  and never hanging up first;
+* **sipp**, the carrier: `calls` calls at `rate` a second to the center's number, each
+  streaming a looping µ-law tone, hung up `hold_seconds` after the answer.
+
+The company is synthetic: one queue (no wrap-up), one agent and one station per call,
+so every call finds an agent at once and about `rate × hold_seconds` (at most `calls`)
+are bridged at the same time.
+
+Figures: `concurrent_calls` (most calls bridged at once, counted by the worker from
+`VoiceCenter`'s call listeners: "bridged" up, the caller leg "ended" down),
+`calls_per_second` (bridges a second from the first to the last), `worker_cpu_share`
+(worker CPU time ÷ wall time from sipp's first call to its end, from /proc/PID/stat;
+1.0 = one core; `worker_cpu_share_all_up` the same while every call was bridged),
+`worker_rss_mb` (peak resident set, VmHWM), `failed_calls` (calls not both completed by
+sipp and bridged by the worker) and `sip_retransmissions` (sipp's; above 0 means a
+reply came late). `rtp_at_first_hangup` samples both legs of every call bridged when the
+first one ends: `both_ways` of them had RTP in and out on the caller's and the agent's leg.
+`left_in_core` counts interactions the router still holds once every call ended (0).
 """
 
 from __future__ import annotations
@@ -35,8 +47,11 @@ from typing import Any
 
 from centralita.telephony.engine import EngineConfig
 
-#: One worker's limit: the pjsua2 build allows 512 calls (scripts/pjsua2/config_site.h).
+#: The most bridged calls: each is two calls in the worker and the pjsua2 build allows
+#: 1024 (scripts/pjsua2/config_site.h), the phones one account each (512).
 MAX_CALLS = 500
+DNIS = "6015550999"
+REALM = "bench"
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 SCENARIO = """<?xml version="1.0" encoding="ISO-8859-1" ?>
@@ -114,10 +129,11 @@ def run(
     clock_rate: int = 16000,
     media_quality: int = EngineConfig.media_quality,
 ) -> dict[str, Any]:
-    """Place `calls` calls at `rate`/s held `hold_seconds` each; return the figures.
+    """Place `calls` calls at `rate`/s, each bridged to an agent and held `hold_seconds`;
+    return the figures.
 
-    `clock_rate` is the engine's conference-bridge rate (`EngineConfig.clock_rate`):
-    16000 (the default, room for G.722) resamples every G.711 call; 8000 does not.
+    `clock_rate` is the worker's conference-bridge rate (`EngineConfig.clock_rate`):
+    16000 (the default, room for G.722) resamples every G.711 leg; 8000 does not.
     `media_quality` (`EngineConfig.media_quality`, 1-10) picks the bridge's resampler."""
     if not 1 <= calls <= MAX_CALLS or rate <= 0 or hold_seconds <= 0:
         raise ValueError(f"calls must be 1-{MAX_CALLS}, rate and hold_seconds above 0")
@@ -130,69 +146,159 @@ def run(
         tone.write_bytes(ulaw_tone(440, seconds=1.0))
         scenario = work / "caller.xml"
         scenario.write_text(SCENARIO.replace("TONE_FILE", str(tone)), encoding="latin-1")
-        # The worker's output (PJSIP also writes to stdout) goes to a file, never a pipe
-        # that could fill and block it; it reports through two small JSON files.
-        with (work / "worker.log").open("wb") as log_file:
-            worker = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "centralita.perf.voice",
-                    "worker",
-                    str(work),
-                    str(calls),
-                    str(clock_rate),
-                    str(media_quality),
-                ],
-                stdin=subprocess.DEVNULL,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-            )
+        phones = build_center(work / "centralita.db", calls)
+        worker_args = [str(work), str(calls), str(clock_rate), str(media_quality)]
+        worker = _spawn(["centralita.perf.voice", "worker", *worker_args], work / "worker.log")
+        bank = None
         try:
-            port = int(_read_json(worker, work / "port.json", 30)["port"])
+            started = _read_json(worker, work / "port.json", 60)
+            bank_args = ["--registrar", started["registrar"], "--prompts", str(work / "prompts")]
+            bank_args += ["--ring-max", "0", "--talk-max", "0", "--tone", "1000"]
+            bank_args += ["--max-calls", str(calls + 10), "--clock-rate", "8000"]
+            bank = _spawn(
+                ["centralita.app.voice_phones", *bank_args],
+                work / "phones.log",
+                stdin=json.dumps(phones).encode(),
+            )
+            ready = _read_json(worker, work / "ready.json", 60)
+            if ready["registered"] != calls:
+                raise RuntimeError(f"only {ready['registered']} of {calls} phones registered")
             load_average = os.getloadavg()[0]
-            cpu_before, started = _cpu_seconds(worker.pid), time.monotonic()
-            sipp_rc, sipp_cpu = _run_sipp(sipp, scenario, work, port, calls, rate, hold_seconds)
-            wall = time.monotonic() - started
+            cpu_before, started_at = _cpu_seconds(worker.pid), time.monotonic()
+            sipp_rc, sipp_cpu = _run_sipp(
+                sipp, scenario, work, int(started["port"]), calls, rate, hold_seconds
+            )
+            wall = time.monotonic() - started_at
             cpu = _cpu_seconds(worker.pid) - cpu_before
+            phones_cpu = _cpu_seconds(bank.pid)
             rss_mb = _peak_rss_kb(worker.pid) / 1024
             worker.send_signal(signal.SIGTERM)
-            counts = _read_json(worker, work / "counts.json", 30)
+            counts = _read_json(worker, work / "counts.json", 60)
             worker.wait(30)
         finally:
-            if worker.poll() is None:
-                worker.kill()
-                worker.wait()
+            for proc in (bank, worker):
+                _stop(proc)
         stats = _sipp_stats(work / "stats.csv")
         log = (work / "worker.log").read_text(errors="replace")
-    answers = counts["answered"]
-    span = counts["last_answer_at"] - counts["first_answer_at"]
+    bridged = counts["bridged"]
+    span = counts["last_bridge_at"] - counts["first_bridge_at"]
+    completed = stats.get("SuccessfulCall(C)", 0)
     return {
         "calls": calls,
         "target_rate": rate,
         "hold_seconds": hold_seconds,
         "clock_rate": clock_rate,
         "media_quality": media_quality,
-        "concurrent_calls": counts["most_up"],
-        "calls_per_second": round((answers - 1) / span, 1) if answers > 1 and span > 0 else 0.0,
+        "concurrent_calls": counts["most_bridged"],
+        "calls_per_second": round((bridged - 1) / span, 1) if bridged > 1 and span > 0 else 0.0,
         "worker_cpu_share": round(cpu / wall, 3),
         "worker_cpu_share_all_up": round(counts.get("plateau_cpu_share", 0.0), 3),
         "all_up_seconds": round(counts.get("plateau_seconds", 0.0), 1),
         "worker_rss_mb": round(rss_mb, 1),
-        "failed_calls": stats.get("FailedCall(C)", calls),
-        "successful_calls": stats.get("SuccessfulCall(C)", 0),
+        "failed_calls": calls - min(completed, bridged),
+        "sipp_failed_calls": stats.get("FailedCall(C)", calls),
+        "successful_calls": completed,
         "sip_retransmissions": stats.get("Retransmissions(C)", 0),
+        "bridged_by_worker": bridged,
         "rtp_at_first_hangup": counts.get("rtp", {}),
-        "answered_by_worker": answers,
-        "ended_in_worker": counts["ended"],
-        "worker_errors": counts["errors"] + log.count("Traceback"),
+        "left_in_core": counts["left_in_core"],
+        "legs_left": counts["legs_left"],
+        "worker_errors": log.count("Traceback"),
         "sipp_exit_code": sipp_rc,
         "sipp_cpu_share": round(sipp_cpu / wall, 3),
+        "phones_cpu_seconds": round(phones_cpu, 1),
         "load_seconds": round(wall, 1),
         "machine_load_average_1m": round(load_average, 2),
         "cpus": os.cpu_count(),
-        "media": "engine answers and plays a looping tone to each call; not bridged to agents",
+        "media": "caller (sipp) and agent (PJSIP phone) bridged both ways in the worker",
     }
+
+
+def build_center(db_file: Path, agents: int) -> list[dict[str, str]]:
+    """A synthetic company in a new SQLite database: one queue (no wrap-up) reached at
+    `DNIS`, `agents` agents in it, each owning an auto-answer station (3000, 3001, ...).
+    Returns the phones (extension, password) for the bank."""
+    from centralita.app.voice_stations import do_set_station
+    from centralita.clock import utcnow
+    from centralita.schemas import CampaignSpec, QueueSpec
+    from centralita.store import actions, migrate
+    from centralita.store.db import Store
+
+    url = f"sqlite:///{db_file}"
+    migrate.upgrade(url)
+    store = Store.from_url(url)
+    kw: dict[str, Any] = {"at": utcnow(), "actor": "bench"}
+    phones = []
+    try:
+        with store.transaction() as tx:
+            tenant = actions.do_create_tenant(tx, slug="bench", name="Bench", **kw)
+            skill = actions.do_create_skill(tx, tenant_id=tenant.id, name="voz", **kw)
+            spec = QueueSpec(
+                name="Bench",
+                wrapup_seconds=0,
+                ring_timeout_seconds=30,
+                settings={"skills": {"voz": 1}},
+            )
+            actions.do_create_queue(tx, tenant_id=tenant.id, spec=spec, **kw)
+            campaign = CampaignSpec(
+                name="Bench", direction="inbound", queue="Bench", numbers=[DNIS]
+            )
+            actions.do_create_campaign(tx, tenant_id=tenant.id, spec=campaign, **kw)
+            for a in range(agents):
+                user = actions.do_create_user(
+                    tx,
+                    tenant_id=tenant.id,
+                    username=f"agent{a}",
+                    display_name=f"Agent {a}",
+                    role="agent",
+                    password=None,
+                    **kw,
+                )
+                actions.do_set_agent_skill(tx, user_id=user.id, skill_id=skill.id, level=1, **kw)
+                extension, password = str(3000 + a), f"bench-secret-{a}"
+                do_set_station(
+                    tx,
+                    tenant_id=tenant.id,
+                    extension=extension,
+                    password=password,
+                    user_id=user.id,
+                    auto_answer=True,
+                    realm=REALM,
+                    **kw,
+                )
+                phones.append({"extension": extension, "password": password})
+    finally:
+        store.dispose()
+    return phones
+
+
+def _spawn(
+    module_args: list[str], log: Path, *, stdin: bytes | None = None
+) -> subprocess.Popen[bytes]:
+    """`python -m ...` with its output in a file (never a pipe that could fill)."""
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", *module_args],
+            stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    if stdin is not None:
+        assert proc.stdin is not None
+        proc.stdin.write(stdin)
+        proc.stdin.close()
+    return proc
+
+
+def _stop(proc: subprocess.Popen[bytes] | None) -> None:
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def ulaw_tone(freq: float, seconds: float, rate: int = 8000) -> bytes:
@@ -212,7 +318,7 @@ def _run_sipp(
     sipp: str, scenario: Path, work: Path, port: int, calls: int, rate: float, hold: float
 ) -> tuple[int, float]:
     """Run sipp to the end; (exit code, its CPU seconds from wait4's rusage)."""
-    args = [sipp, f"127.0.0.1:{port}", "-sf", str(scenario), "-s", "7000"]
+    args = [sipp, f"127.0.0.1:{port}", "-sf", str(scenario), "-s", DNIS]
     args += ["-i", "127.0.0.1", "-mi", "127.0.0.1", "-nostdin"]
     args += ["-m", str(calls), "-l", str(calls), "-r", f"{rate:g}", "-rp", "1000"]
     args += ["-d", str(int(hold * 1000)), "-max_socket", "4096"]
@@ -290,70 +396,118 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
 
 # --- the worker (a subprocess: PJSIP allows one endpoint per process) -----------------
 async def _worker(work: Path, calls: int, clock_rate: int, quality: int) -> dict[str, Any]:
-    from centralita.telephony import CallAnswered, CallArrived, CallEnded, Engine
+    from centralita.app.center import LiveCenter
+    from centralita.app.live import LiveView
+    from centralita.app.runner import Runner
+    from centralita.app.voice import VoiceCall, VoiceCenter, VoiceSettings
+    from centralita.app.voice_stations import StationBook
+    from centralita.core.events import AgentLoggedIn
+    from centralita.store.db import Store
+    from centralita.telephony import Engine
+    from centralita.telephony.registrar import Registrar
 
-    counts: dict[str, Any] = {"answered": 0, "ended": 0, "most_up": 0, "errors": 0}
-    counts["first_answer_at"] = counts["last_answer_at"] = 0.0
-    plateau: tuple[float, float] | None = None
+    counts: dict[str, Any] = {"bridged": 0, "most_bridged": 0}
+    counts["first_bridge_at"] = counts["last_bridge_at"] = 0.0
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-    config = EngineConfig(port=0, max_calls=MAX_CALLS, clock_rate=clock_rate, media_quality=quality)
+    store = Store.from_url(f"sqlite:///{work / 'centralita.db'}")
+    center = LiveCenter.from_store(store)
+    runner = Runner(center, LiveView(center))
+    await runner.start()
+    config = EngineConfig(
+        port=0, max_calls=2 * calls + 10, clock_rate=clock_rate, media_quality=quality
+    )
+    book = StationBook(store, REALM)
+    registrar = Registrar(book.credentials, port=0, realm=REALM)
+    up: set[str] = set()  # interactions bridged and not yet over
+    plateau: tuple[float, float] | None = None
+    sampling: list[asyncio.Task[None]] = []
+
+    def listen(what: str, call: VoiceCall, leg: str) -> None:
+        nonlocal plateau
+        if what == "bridged" and call.interaction_id not in up:
+            up.add(call.interaction_id)
+            counts["bridged"] += 1
+            now = time.monotonic()
+            counts["first_bridge_at"] = counts["first_bridge_at"] or now
+            counts["last_bridge_at"] = now
+            counts["most_bridged"] = max(counts["most_bridged"], len(up))
+            if len(up) == calls:  # every call is bridged: the plateau starts
+                plateau = (now, time.process_time())
+        elif what == "ended" and leg == call.caller and call.interaction_id in up:
+            if plateau is not None and len(up) == calls:  # the plateau ends
+                wall = time.monotonic() - plateau[0]
+                if wall > 0:
+                    counts["plateau_seconds"] = wall
+                    counts["plateau_cpu_share"] = (time.process_time() - plateau[1]) / wall
+            if "rtp" not in counts:  # the first hang-up: RTP of the calls still bridged
+                counts["rtp"] = {}
+                others = [  # newest first: the oldest are the next to hang up
+                    c
+                    for c in reversed(voice.calls.values())
+                    if c.bridged and c.agent_leg and c is not call
+                ]
+                sampling.append(asyncio.create_task(_rtp_sample(voice, others, counts["rtp"])))
+            up.discard(call.interaction_id)
+
     async with Engine(config) as engine:
-        _write_json(work / "port.json", {"port": engine.port})
-        up: set[str] = set()
-        waiting_stop = asyncio.ensure_future(stop.wait())
-        while not stop.is_set():
-            getting = asyncio.ensure_future(engine.events.get())
-            await asyncio.wait({getting, waiting_stop}, return_when=asyncio.FIRST_COMPLETED)
-            if not getting.done():
-                getting.cancel()
-                break
-            event = getting.result()
-            try:
-                if isinstance(event, CallArrived):
-                    await engine.answer(event.call_id)
-                    await engine.play_tone(event.call_id, 1000)
-                elif isinstance(event, CallAnswered):
-                    up.add(event.call_id)
-                    counts["answered"] += 1
-                    now = time.monotonic()
-                    counts["first_answer_at"] = counts["first_answer_at"] or now
-                    counts["last_answer_at"] = now
-                    counts["most_up"] = max(counts["most_up"], len(up))
-                    if len(up) == calls:  # every call is up: the plateau starts
-                        plateau = (time.monotonic(), time.process_time())
-                elif isinstance(event, CallEnded):
-                    if plateau is not None and len(up) == calls:  # the plateau ends
-                        wall = time.monotonic() - plateau[0]
-                        if wall > 0:
-                            counts["plateau_seconds"] = wall
-                            counts["plateau_cpu_share"] = (time.process_time() - plateau[1]) / wall
-                    up.discard(event.call_id)
-                    if "rtp" not in counts:  # the first hang-up: RTP of the calls still up
-                        counts["rtp"] = await _rtp_sample(engine, sorted(up))
-                    counts["ended"] += 1
-            except Exception as exc:  # a call that ended meanwhile; count, carry on
-                counts["errors"] += 1
-                print(f"{type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+        await registrar.start()
+        voice = VoiceCenter(
+            runner, engine, registrar, book, VoiceSettings(prompts_dir=work / "prompts")
+        )
+        voice.call_listeners.append(listen)
+        await voice.start()
+        try:
+            _write_json(work / "port.json", {"port": engine.port, "registrar": registrar.uri})
+            agents = sorted(center.router.agent_ids(), key=int)
+            extensions = {a: voice.station_for(a) for a in agents}
+            registered: list[str] = []
+            deadline = time.monotonic() + 45
+            while time.monotonic() < deadline and not stop.is_set():
+                registered = [
+                    a for a, s in extensions.items() if s and registrar.contacts(s.extension)
+                ]
+                if len(registered) == len(agents):
+                    break
+                await asyncio.sleep(0.2)
+            for agent in registered:
+                runner.handle(AgentLoggedIn(agent))
+            _write_json(work / "ready.json", {"registered": len(registered)})
+            await stop.wait()
+            for task in sampling:
+                await task
+            ending = time.monotonic() + 20  # the last BYEs and their agents' legs
+            while (voice.calls or await engine.call_count()) and time.monotonic() < ending:
+                await asyncio.sleep(0.1)
+            runner.commit()
+            counts["left_in_core"] = len(center.router.interaction_ids())
+            counts["legs_left"] = await engine.call_count()
+        finally:
+            await voice.stop()
+            await registrar.stop()
+            await runner.stop()
+    store.dispose()
     return counts
 
 
-async def _rtp_sample(engine: Any, call_ids: list[str]) -> dict[str, int]:
-    """RTP counters summed over `call_ids` (calls that end meanwhile are skipped)."""
-    from centralita.telephony import NoSuchCall
+async def _rtp_sample(voice: Any, calls: list[Any], sample: dict[str, int]) -> None:
+    """RTP counters of both legs of `calls` (those that end meanwhile are skipped)."""
+    from centralita.errors import CentralitaError
 
-    sample = {"calls": 0, "both_ways": 0, "rx_packets": 0, "tx_packets": 0, "rx_lost": 0}
-    for call_id in call_ids:
+    sample.update(calls=0, both_ways=0, rx_packets=0, tx_packets=0, rx_lost=0)
+    for call in calls:
         try:
-            stats = await engine.media_stats(call_id)
-        except NoSuchCall:
+            legs = await asyncio.gather(
+                voice.engine.media_stats(call.caller), voice.engine.media_stats(call.agent_leg)
+            )
+        except CentralitaError:  # the call ended meanwhile
             continue
         sample["calls"] += 1
-        sample["both_ways"] += stats.rx_packets > 0 and stats.tx_packets > 0
-        sample["rx_packets"] += stats.rx_packets
-        sample["tx_packets"] += stats.tx_packets
-        sample["rx_lost"] += stats.rx_lost
-    return sample
+        sample["both_ways"] += all(s.rx_packets > 0 and s.tx_packets > 0 for s in legs)
+        for stats in legs:
+            sample["rx_packets"] += stats.rx_packets
+            sample["tx_packets"] += stats.tx_packets
+            sample["rx_lost"] += stats.rx_lost
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["worker"]:
