@@ -192,3 +192,82 @@ def test_an_analyst_tags_a_recording_and_the_contact_history_links_it(
     history = analyst.get(f"/contacts/{seeded['contact']}").text
     assert f'href="/recordings/{seeded["today"]}"' in history
     assert f'href="/recordings/{seeded["old"]}"' in history
+
+
+def test_the_desktops_recording_controls_are_for_agents_and_need_a_recording_center(
+    sign_in,  # type: ignore[no-untyped-def]
+) -> None:
+    """Without the voice adapter (this server answers no calls) an agent is told the
+    center does not record; other roles may not use the agent's controls at all.
+    (The controls on a real call: tests/app/test_recording_desktop.py.)"""
+    supervisor = sign_in("supervisora")
+    assert supervisor.get("/desktop/recording").status_code == 403
+    assert supervisor.post("/desktop/recording/start").status_code == 403
+    ana = sign_in("ana")
+    answer = ana.post("/desktop/recording/start")
+    assert answer.status_code == 503 and answer.json()["code"] == "recording-unavailable"
+    assert ana.post("/desktop/recording/tag", data={"tag": "x"}).status_code == 503
+    without_token = httpx.post(f"{ana.base_url}/desktop/recording/pause", cookies=ana.cookies)
+    assert without_token.status_code == 403  # CSRF
+
+
+def test_legal_hold_is_set_and_released_by_supervisors_only_from_the_page_and_the_api(
+    sign_in,  # type: ignore[no-untyped-def]
+    store,
+    seeded,
+) -> None:
+    rid = seeded["today"]
+    analyst = sign_in("calidad")
+    assert 'data-testid="legal-hold-toggle"' not in analyst.get(f"/recordings/{rid}").text
+    refused = analyst.post(f"/api/v1/recordings/{rid}/legal-hold", json={"hold": True})
+    assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
+    [audit] = logged(store, "recording.access_refused")
+    assert (audit.payload["action"], audit.payload["recording_id"]) == ("legal_hold", rid)
+
+    supervisor = sign_in("supervisora")
+    page = supervisor.get(f"/recordings/{rid}").text
+    assert 'data-testid="legal-hold-toggle"' in page and 'data-testid="legal-hold"' not in page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]  # type: ignore[index]
+    held = supervisor.post(f"/recordings/{rid}/legal-hold", data={"hold": "1", "csrf_token": token})
+    assert held.status_code == 200 and str(held.url).endswith(f"/recordings/{rid}")
+    assert 'data-testid="legal-hold"' in held.text and 'name="hold" value="0"' in held.text
+    with store.read() as session:
+        sup = session.scalars(select(User.id).where(User.username == "supervisora")).one()
+        assert session.get(rec.Recording, rid).legal_hold  # type: ignore[union-attr]
+    released = supervisor.post(f"/api/v1/recordings/{rid}/legal-hold", json={"hold": False})
+    assert released.json() == {"recording_id": rid, "legal_hold": False}
+    changes = logged(store, "recording.legal_hold_set")
+    assert [(e.payload["hold"], e.actor) for e in changes] == [
+        (True, f"user:{sup}"), (False, f"user:{sup}"),
+    ]  # fmt: skip
+    no_token = httpx.post(f"{supervisor.base_url}/recordings/{rid}/legal-hold",
+                          data={"hold": "1"}, cookies=supervisor.cookies)  # fmt: skip
+    assert no_token.status_code == 403 and len(logged(store, "recording.legal_hold_set")) == 2
+
+
+def test_the_player_draws_the_calls_holds_and_the_pauses_on_its_timeline(
+    sign_in,  # type: ignore[no-untyped-def]
+    store,
+    seeded,
+) -> None:
+    from centralita.app.journal import record_payload
+    from centralita.core.records import InteractionHeld, InteractionResumed
+
+    rid = seeded["today"]
+    with store.transaction() as tx:
+        row = tx.session.get(rec.Recording, rid)
+        start = row.started_at.timestamp()
+        for record in (  # as the live center journals them: 3-6 s, and 11 s to the end
+            InteractionHeld(start + 3, row.interaction_id),
+            InteractionResumed(start + 6, row.interaction_id),
+            InteractionHeld(start + 11, row.interaction_id),
+        ):
+            stored = record_payload(record)
+            events.append(tx, stored.kind, stored.at, tenant_id=row.tenant_id,
+                          interaction_id=stored.interaction_id, **stored.payload)  # fmt: skip
+    page = sign_in("calidad").get(f"/recordings/{rid}").text
+    holds = re.findall(r'data-testid="timeline-hold"[^>]*left:([\d.]+)%;width:([\d.]+)%', page)
+    pauses = re.findall(r'data-testid="timeline-pause"[^>]*left:([\d.]+)%;width:([\d.]+)%', page)
+    assert holds == [("24.0", "24.0"), ("88.0", "12.0")]  # of 12.5 s
+    assert pauses == [("16.0", "20.0")]  # paused 2.0-4.5 s
+    assert re.search(r'data-testid="holds">3.0–6.0 s 11.0–12.5 s', page)

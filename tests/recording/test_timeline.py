@@ -47,3 +47,14 @@ def test_paused_spans_are_kept_as_offsets_clipped_to_the_span_and_an_open_one_is
         (0.5, 2.0),
         (8.5, 9.5),
     ]
+
+
+def test_hold_spans_are_clipped_to_the_recording_and_an_open_hold_ends_with_it() -> None:
+    from centralita.recording.timeline import hold_spans
+
+    marks = [(True, -2.0), (False, 1.0), (False, 1.5), (True, 4.0), (True, 4.5), (False, 6.0),
+             (True, 9.0)]  # fmt: skip
+    assert hold_spans(marks, 10.0) == [(0.0, 1.0), (4.0, 6.0), (9.0, 10.0)]
+    assert hold_spans([(True, 12.0), (False, 13.0)], 10.0) == []  # after the recording
+    assert hold_spans([(True, -5.0), (False, -1.0)], 10.0) == []  # before it
+    assert hold_spans([], 10.0) == []

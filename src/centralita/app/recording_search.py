@@ -18,10 +18,14 @@ from typing import Any
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session
 
+from centralita.app.journal import KIND_OF
+from centralita.core import records
 from centralita.errors import Invalid
+from centralita.recording.timeline import hold_spans
 from centralita.store.models import (
     Campaign,
     Disposition,
+    Event,
     Queue,
     Recording,
     RecordingTag,
@@ -30,6 +34,9 @@ from centralita.store.models import (
 )
 
 LISTENER_ROLES = ("supervisor", "administrator", "quality_analyst")
+#: Who may place or release a legal hold: a hold keeps personal data past its retention,
+#: a decision for those answerable for the operation, not for the reviewers of calls.
+HOLD_ROLES = ("supervisor", "administrator")
 MAX_PAGE = 100
 MAX_DAYS = 366
 
@@ -169,3 +176,18 @@ def recordings_of(session: Session, interaction_ids: Collection[str]) -> dict[st
     ):
         out[iid] = rid
     return out
+
+
+def holds_of(session: Session, row: Recording) -> list[tuple[float, float]]:
+    """The spans the caller was on hold during the recording (from the interaction's
+    `acd.interaction_held` / `acd.interaction_resumed` events)."""
+    held, resumed = KIND_OF[records.InteractionHeld], KIND_OF[records.InteractionResumed]
+    marks = [
+        (kind == held, (at - row.started_at).total_seconds())
+        for kind, at in session.execute(
+            select(Event.kind, Event.at)
+            .where(Event.interaction_id == row.interaction_id, Event.kind.in_([held, resumed]))
+            .order_by(Event.at, Event.id)
+        )
+    ]
+    return hold_spans(marks, row.duration_seconds or 0.0)

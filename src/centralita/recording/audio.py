@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import shutil
+import struct
 import subprocess
 import wave
 from collections.abc import Sequence
@@ -43,6 +44,42 @@ def wav_is_closed(path: Path) -> bool:
     except (OSError, EOFError, wave.Error):
         return False
     return frames > 0 or path.stat().st_size <= 44
+
+
+def repair_wav(path: Path) -> int:
+    """Make readable a 16-bit PCM WAV its writer never closed (a process that died
+    mid-call): its RIFF and data sizes set from the file's length, a torn last frame cut
+    off. Returns its frames. Not a PCM WAV: `AudioError`."""
+    with path.open("r+b") as f:
+        head = f.read(12)
+        if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+            raise AudioError(f"{path.name}: not a WAV file")
+        pos, align = 12, 0
+        while True:
+            f.seek(pos)
+            chunk = f.read(8)
+            if len(chunk) < 8:
+                raise AudioError(f"{path.name}: no data in the WAV file")
+            name, size = chunk[:4], struct.unpack("<I", chunk[4:])[0]
+            if name == b"fmt ":
+                fmt = f.read(16)
+                tag, _channels, _rate, _bps, align, bits = struct.unpack("<HHIIHH", fmt)
+                if tag != 1 or bits != 16:
+                    raise AudioError(f"{path.name}: not 16-bit PCM")
+            if name == b"data":
+                break
+            pos += 8 + size + (size & 1)
+        if not align:
+            raise AudioError(f"{path.name}: no format before the data")
+        start = pos + 8
+        f.seek(0, 2)
+        data = (f.tell() - start) // align * align
+        f.truncate(start + data)
+        f.seek(pos + 4)
+        f.write(struct.pack("<I", data))
+        f.seek(4)
+        f.write(struct.pack("<I", start + data - 8))
+    return data // align
 
 
 def write_channel(target: Path, pieces: Sequence[Piece], rate: int) -> None:

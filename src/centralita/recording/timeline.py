@@ -101,3 +101,23 @@ def clip_pauses(
         if b > a:
             out.append((round(a - start, 3), round(b - start, 3)))
     return out
+
+
+def hold_spans(marks: Iterable[tuple[bool, float]], duration: float) -> list[tuple[float, float]]:
+    """The call's holds inside a recording, as offsets from its start: `marks` are
+    (held?, seconds from the recording's start) in time order — True when the caller was
+    put on hold, False when taken back; a hold still on at the end ends with it, one
+    begun before the start begins with it."""
+    out: list[tuple[float, float]] = []
+    since: float | None = None
+    for held, at in marks:
+        if held and since is None:
+            since = at
+        elif not held and since is not None:
+            a, b = max(since, 0.0), min(at, duration)
+            if b > a:
+                out.append((round(a, 3), round(b, 3)))
+            since = None
+    if since is not None and since < duration:
+        out.append((round(max(since, 0.0), 3), round(duration, 3)))
+    return out

@@ -349,6 +349,9 @@ class EndpointCore:
             recorder.createRecorder(path)
             leg.add_sink(recorder)
 
+    def stop_record(self, call_id: str) -> None:
+        self._leg(call_id).stop_sinks()
+
     def bridge(self, call_a: str, call_b: str) -> None:
         leg_a, leg_b = self._leg(call_a), self._leg(call_b)
         if leg_a is leg_b:

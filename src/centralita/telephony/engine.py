@@ -204,6 +204,11 @@ class Engine:
         """Record what the caller sends to a WAV file until the leg ends."""
         await self._submit(lambda: self._core.record(call_id, str(path)))
 
+    async def stop_record(self, call_id: str) -> None:
+        """Stop every recording of the leg now (their WAV files are closed); the leg
+        stays up and may be recorded again into a new file."""
+        await self._submit(lambda: self._core.stop_record(call_id))
+
     async def dial(
         self,
         uri: str,

@@ -219,6 +219,16 @@ class Leg(pj.Call):  # type: ignore[misc]
                     source.stopTransmit(audio)
         self.sources.clear()
 
+    def stop_sinks(self) -> None:
+        """Stop recording the leg: its recorders are disconnected and dropped (PJSIP
+        closes their files, writing the WAV sizes); the leg stays up."""
+        audio = None if self.ended else self.audio()
+        for sink in self.sinks:
+            if audio is not None:
+                with pj_errors("stop-record", call_id=self.call_id):
+                    audio.stopTransmit(sink)
+        self.sinks.clear()
+
     def release(self) -> None:
         """Drop media references after the leg ended (PJSIP removed the stream)."""
         self.sources.clear()

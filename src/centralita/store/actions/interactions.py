@@ -16,6 +16,7 @@ from centralita.store.actions.base import (
     insert,
     require,
 )
+from centralita.store.actions.recordings import do_tag_by_rules
 from centralita.store.db import Tx
 from centralita.store.models import (
     CHANNELS,
@@ -117,7 +118,7 @@ def do_record_wrapup(
         form_data=form_data or {},
         at=at,
     )
-    return insert(
+    wrap = insert(
         tx,
         row,
         event="interaction.wrapped_up",
@@ -129,3 +130,5 @@ def do_record_wrapup(
         disposition_id=disposition_id,
         notes=notes,
     )
+    do_tag_by_rules(tx, interaction_id=interaction_id, at=at)  # disposition:<code> tags
+    return wrap

@@ -15,15 +15,21 @@ from sqlalchemy.orm import Session
 
 from centralita.errors import Conflict, NotFound
 from centralita.recording.policy import RecordingPolicy, check_layer, plain, resolve
+from centralita.recording.rules import rule_tags
 from centralita.store import events
 from centralita.store.actions.base import insert, require
 from centralita.store.db import Tx
 from centralita.store.models import (
     RECORDING_SCOPES,
     TAG_SOURCES,
+    Campaign,
+    Contact,
+    Disposition,
+    Interaction,
     Recording,
     RecordingPolicyLayer,
     RecordingTag,
+    WrapUp,
 )
 
 STARTED, COMPLETED, CONVERTED, FAILED, PURGED = (
@@ -132,14 +138,22 @@ def do_complete_recording(
     paused: list[tuple[float, float]],
     at: datetime,
     agent_id: int | None = None,
+    interrupted: str | None = None,
 ) -> Recording:
+    """The file is stored. `interrupted` says why it ends early (the worker stopped
+    mid-call and it was finished from the spool): kept in `error`, and the event is an
+    alert."""
     row = _get(tx, recording_id)
     row.key, row.duration_seconds, row.size_bytes, row.sha256 = key, duration, size, sha256
     row.paused = [list(p) for p in paused]
     if agent_id is not None:
         row.agent_id = agent_id
     row.state, row.updated_at = "complete", at
-    _event(tx, COMPLETED, row, at, "recorder", key=key, duration=duration, size=size)
+    extra: dict[str, Any] = {}
+    if interrupted is not None:
+        row.error = f"interrupted: {interrupted}"
+        extra = {"interrupted": interrupted, "alert": True}
+    _event(tx, COMPLETED, row, at, "recorder", key=key, duration=duration, size=size, **extra)
     return row
 
 
@@ -149,7 +163,9 @@ def do_convert_recording(
     row = _get(tx, recording_id)
     previous = row.key
     row.key, row.format, row.size_bytes, row.sha256 = key, fmt, size, sha256
-    row.state, row.updated_at, row.error = "converted", at, None
+    row.state, row.updated_at = "converted", at
+    if not (row.error or "").startswith("interrupted"):  # that note stays with the audio
+        row.error = None
     _event(tx, CONVERTED, row, at, "recorder", key=key, format=fmt, size=size, wav=previous)
     return row
 
@@ -157,7 +173,8 @@ def do_convert_recording(
 def do_fail_recording(
     tx: Tx, *, recording_id: int, stage: str, error: str, at: datetime
 ) -> Recording:
-    """Mark the recording failed (`stage`: record, store, convert) and raise an alert.
+    """Mark the recording failed (`stage`: record, store, render, convert, recover) and
+    raise an alert.
     A failed conversion keeps the WAV: `key` still points at it."""
     row = _get(tx, recording_id)
     row.state, row.error, row.updated_at = "failed", f"{stage}: {error}", at
@@ -185,6 +202,56 @@ def do_tag_recording(
         tag=tag,
         source=source,
     )
+
+
+def do_tag_by_rules(
+    tx: Tx, *, interaction_id: str, at: datetime, recording_id: int | None = None
+) -> list[str]:
+    """Give the interaction's recordings (or just `recording_id`) the tags rules set
+    (`recording.rules`: campaign, dispositions, VIP contact) they lack; runs when a
+    recording is finished and when the interaction is wrapped up. The tags added."""
+    session = tx.session
+    query = select(Recording).where(
+        Recording.interaction_id == interaction_id, Recording.state != "purged"
+    )
+    if recording_id is not None:
+        query = query.where(Recording.id == recording_id)
+    rows = session.scalars(query).all()
+    if not rows:
+        return []
+    interaction = session.get(Interaction, interaction_id)
+    codes = session.scalars(
+        select(Disposition.code)
+        .join(WrapUp, WrapUp.disposition_id == Disposition.id)
+        .where(WrapUp.interaction_id == interaction_id)
+        .order_by(WrapUp.id)
+    ).all()
+    added: list[str] = []
+    for row in rows:
+        campaign_id = row.campaign_id or (interaction.campaign_id if interaction else None)
+        contact_id = row.contact_id or (interaction.contact_id if interaction else None)
+        campaign = session.get(Campaign, campaign_id) if campaign_id else None
+        contact = session.get(Contact, contact_id) if contact_id else None
+        have = set(session.scalars(select(RecordingTag.tag).filter_by(recording_id=row.id)))
+        for tag in rule_tags(
+            campaign=campaign.name if campaign else None, dispositions=codes,
+            segment=contact.segment if contact else None,
+        ):  # fmt: skip
+            if tag not in have:
+                do_tag_recording(tx, recording_id=row.id, tag=tag, source="rule", at=at,
+                                 actor="rules")  # fmt: skip
+                added.append(tag)
+    return added
+
+
+def do_mark_recording(
+    tx: Tx, *, recording_id: int, what: str, offset: float, at: datetime, actor: str | None
+) -> None:
+    """Someone paused, resumed or stopped a recording while the call went on (`offset`:
+    seconds from its start); the spans themselves are stored when the file is made."""
+    require(what in ("paused", "resumed", "stopped"), "what", "paused, resumed or stopped",
+            value=what)  # fmt: skip
+    _event(tx, f"recording.{what}", _get(tx, recording_id), at, actor, offset=offset)
 
 
 def do_set_legal_hold(

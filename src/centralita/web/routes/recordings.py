@@ -11,20 +11,37 @@ the same listening and is not logged again.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import (
+    FileResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 from pydantic import BaseModel
 
-from centralita.app.recording_search import LISTENER_ROLES, Search, describe, search
+from centralita.app.recording import CallRecorder, RecordingRefused, recorder_of
+from centralita.app.recording_search import (
+    HOLD_ROLES,
+    LISTENER_ROLES,
+    Search,
+    describe,
+    holds_of,
+    search,
+)
 from centralita.clock import utcnow
 from centralita.errors import Invalid
 from centralita.recording.storage import LocalStorage, Storage
 from centralita.store.actions import recordings as actions
 from centralita.store.models import Recording
+from centralita.web.live import get_runner
 from centralita.web.pages import render
+from centralita.web.routes.desktop import Agent
+from centralita.web.routes.desktop import _current as current_interaction
 from centralita.web.session import Csrf, SignedIn, WrongRole, current_user
 
 router = APIRouter()
@@ -135,7 +152,11 @@ async def recording_page(request: Request, recording_id: int) -> Response:
     row = _recording(request, who, recording_id, "view")
     with request.app.state.store.read() as session:
         [item] = describe(session, [row])
-    return render(request, "recordings/detail.html", who, item=item)
+        item["holds"] = holds_of(session, row)
+        item["error"] = row.error
+    return render(
+        request, "recordings/detail.html", who, item=item, may_hold=who.role in HOLD_ROLES
+    )
 
 
 def _audio(request: Request, recording_id: int, action: str) -> Response:
@@ -186,3 +207,78 @@ async def tag(request: Request, recording_id: int, body: TagIn) -> JSONResponse:
             actor=who.actor,
         )  # fmt: skip
     return JSONResponse({"recording_id": recording_id, "tag": body.tag.strip().lower()}, 201)
+
+
+class HoldIn(BaseModel):
+    hold: bool
+
+
+def _set_hold(request: Request, recording_id: int, hold: bool) -> bool:
+    """Place or release a legal hold: supervisors and administrators only; a refusal is
+    audited like a refused play, the change itself is `recording.legal_hold_set`."""
+    who = current_user(request)
+    if who.role not in HOLD_ROLES:
+        _audit(request, who, "legal_hold", False, recording_id=recording_id)
+        raise WrongRole("your role may not place or release a legal hold", role=who.role)
+    _recording(request, who, recording_id, "legal_hold")
+    with request.app.state.store.transaction() as tx:
+        row = actions.do_set_legal_hold(
+            tx, recording_id=recording_id, hold=hold, at=utcnow(), actor=who.actor
+        )
+        return row.legal_hold
+
+
+@router.post("/api/v1/recordings/{recording_id}/legal-hold", dependencies=[Csrf])
+async def legal_hold(request: Request, recording_id: int, body: HoldIn) -> JSONResponse:
+    held = _set_hold(request, recording_id, body.hold)
+    return JSONResponse({"recording_id": recording_id, "legal_hold": held})
+
+
+@router.post("/recordings/{recording_id}/legal-hold", dependencies=[Csrf], include_in_schema=False)
+async def legal_hold_page(
+    request: Request, recording_id: int, hold: Annotated[str, Form()] = ""
+) -> Response:
+    _set_hold(request, recording_id, hold == "1")
+    return RedirectResponse(f"/recordings/{recording_id}", status_code=303)
+
+
+# --- the agent's desktop: on-demand recording and the agent's tags during the call ------
+def _desk(request: Request, who: SignedIn) -> tuple[CallRecorder, str]:
+    return recorder_of(get_runner(request)), current_interaction(request, who)
+
+
+@router.get("/desktop/recording", include_in_schema=False)
+async def desk_status(request: Request, who: Agent) -> JSONResponse:
+    recorder, interaction = _desk(request, who)
+    return JSONResponse(recorder.status(interaction))
+
+
+@router.post("/desktop/recording/tag", dependencies=[Csrf], include_in_schema=False)
+async def desk_tag(
+    request: Request, who: Agent, tag: Annotated[str, Form(max_length=50)]
+) -> JSONResponse:
+    recorder, interaction = _desk(request, who)
+    await recorder.tag(interaction, tag, actor=who.actor)
+    return JSONResponse(recorder.status(interaction))
+
+
+@router.post("/desktop/recording/{verb}", dependencies=[Csrf], include_in_schema=False)
+async def desk_control(request: Request, who: Agent, verb: str) -> JSONResponse:
+    """start, stop, pause or resume recording the agent's call. Only a recording the
+    agent started may be stopped: a policy that records every call is not the agent's
+    to end (pausing is, for what must not be kept, like a card number)."""
+    recorder, interaction = _desk(request, who)
+    if verb == "start":
+        await recorder.start(interaction, actor=who.actor)
+    elif verb == "stop":
+        if not recorder.status(interaction)["on_demand"]:
+            raise RecordingRefused("only a recording started on demand may be stopped",
+                                   interaction_id=interaction)  # fmt: skip
+        await recorder.stop(interaction, actor=who.actor)
+    elif verb == "pause":
+        await recorder.pause(interaction, actor=who.actor)
+    elif verb == "resume":
+        await recorder.resume(interaction, actor=who.actor)
+    else:
+        raise Invalid("verb: start, stop, pause, resume or tag", field="verb", value=verb)
+    return JSONResponse(recorder.status(interaction))
