@@ -43,6 +43,15 @@ class Settings(BaseModel):
     host: str = Field(default="127.0.0.1", description="address the web server listens on")
     port: int = Field(default=8080, ge=1, le=65535, description="web server port")
     data_dir: Path = Field(default=Path("var"), description="where files (recordings...) go")
+    ivr_flows_dir: Path | None = Field(
+        default=None,
+        description="IVR flow files (YAML) run on calls to their numbers by serve --sip-port "
+        "(none: calls go straight to the campaign's queue)",
+    )
+    ivr_vosk_model: Path | None = Field(
+        default=None,
+        description="Vosk model directory for IVR speech (none: pocketsphinx, English)",
+    )
     secret_key: SecretStr = Field(
         default=SecretStr("change-me-in-production"),
         description="key that signs session cookies and CSRF tokens",

@@ -22,9 +22,10 @@ from sqlalchemy import insert
 from centralita.app.directory import Directory, load_directory
 from centralita.app.journal import is_record, record_payload, to_datetime
 from centralita.core import Router
-from centralita.core.events import InteractionArrived
+from centralita.core.events import InteractionArrived, Requirement
 from centralita.core.records import InteractionClosed, InteractionQueued
 from centralita.core.rules import Rule
+from centralita.core.skills import normalise
 from centralita.core.state import Output
 from centralita.errors import NotFound
 from centralita.store import actions
@@ -118,10 +119,15 @@ class LiveCenter:
         contact_id: int | None = None,
         campaign_id: int | None = None,
         priority: int | None = None,
+        skills: Requirement = (),
         actor: str | None = None,
         **attributes: Any,
     ) -> list[Output]:
-        """A new interaction for `queue` (by name), stored together with its routing."""
+        """A new interaction for `queue` (by name), stored together with its routing.
+
+        It requires the queue's skills and `skills` (what this caller needs besides, e.g.
+        set by the IVR): every skill of either, at the higher level where both name it.
+        The queue's relaxation steps and the routing rules start from that requirement."""
         queue_id = self.directory.queue_by_name.get((tenant_id, queue))
         if queue_id is None:
             raise NoSuchQueueName(tenant_id=tenant_id, name=queue)
@@ -133,7 +139,7 @@ class LiveCenter:
             priority=priority,
             ani=ani,
             dnis=dnis,
-            skills=self.directory.queue_skills[queue_id],
+            skills=normalise((*self.directory.queue_skills[queue_id], *skills)),
             **attributes,
         )
         now = self._clock()

@@ -26,9 +26,10 @@ import threading
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from centralita.app import intake
+from centralita.app.journal import KIND_OF, record_from_event
 from centralita.app.runner import Runner
 from centralita.app.voice_originate import Trunk as Trunk
 from centralita.app.voice_originate import VoiceOriginator
@@ -45,11 +46,14 @@ from centralita.core.commands import (
     RejectInteraction,
 )
 from centralita.core.events import CallerHungUp, InteractionEnded, OfferAccepted, OfferRejected
+from centralita.core.records import InteractionAnswered, InteractionClosed, InteractionTransferred
+from centralita.core.waiting import RecentHandling, announced_minutes, expected_wait, staffed
 from centralita.errors import CentralitaError
 from centralita.telephony import (
     CallAnswered,
     CallArrived,
     CallEnded,
+    DigitReceived,
     Engine,
     EngineConfig,
     PlaybackFinished,
@@ -59,6 +63,9 @@ from centralita.telephony import (
 from centralita.telephony.registrar import Registrar, RegistrarEvent
 from centralita.tts import PromptCache
 
+if TYPE_CHECKING:
+    from centralita.app.voice_ivr import VoiceIvr
+
 log = logging.getLogger(__name__)
 HELD, RESUMED, TRANSFERRED = (
     "acd.interaction_held",
@@ -66,6 +73,8 @@ HELD, RESUMED, TRANSFERRED = (
     "acd.interaction_transferred",
 )
 _FOLLOWED = (HELD, RESUMED, TRANSFERRED)
+#: Records the expected wait is estimated from (`core.waiting.RecentHandling`).
+_HANDLING = {KIND_OF[c] for c in (InteractionAnswered, InteractionClosed, InteractionTransferred)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +118,12 @@ class VoiceCall:
     extra_legs: set[str] = field(default_factory=set)
     announcer: asyncio.Task[None] | None = None
     silent_since: dict[str, tuple[int, float]] = field(default_factory=dict)
+    #: Told each key the caller presses while queued (the IVR's callback offer).
+    on_digit: Callable[[str], None] | None = None
+    #: What this caller hears waiting, if not the center's (the IVR's queue node):
+    #: its music on hold, and its announcer in place of `VoiceCenter._announce`.
+    music: Path | None = None
+    announce: Callable[[VoiceCall], Coroutine[Any, Any, None]] | None = None
 
 
 class VoiceCenter:
@@ -143,10 +158,15 @@ class VoiceCenter:
         self._unsubscribe: Callable[[], None] | None = None
         #: (interaction, position) of every announcement played, oldest first.
         self.announced: list[tuple[str, int]] = []
+        #: (interaction, minutes or None) of the expected wait in each announcement.
+        self.announced_waits: list[tuple[str, int | None]] = []
+        self.handling = RecentHandling()
         self.prompts_finished = 0
         self.originator = VoiceOriginator(self, {t.name: t for t in self.settings.trunks})
         self.supervision = Supervision(self)
         self.transfers = Transfers(self)
+        #: Runs the IVR flow attached to a call's DNIS or campaign before admission.
+        self.ivr: VoiceIvr | None = None
 
     # --- lifecycle -----------------------------------------------------------------
     async def start(self) -> None:
@@ -202,12 +222,16 @@ class VoiceCenter:
                 await self._answered(event.call_id)
             elif isinstance(event, CallEnded):
                 await self._ended(event)
+            elif isinstance(event, DigitReceived):
+                call, role = self._legs.get(event.call_id, (None, ""))
+                if call is not None and role == "caller" and call.on_digit is not None:
+                    call.on_digit(event.digit)
             elif isinstance(event, PlaybackFinished):
                 self.prompts_finished += 1
                 call, role = self._legs.get(event.call_id, (None, ""))
                 if call is not None and role == "caller" and self._queued(call):
                     await self.quietly(
-                        self.engine.play_file(call.caller, self.moh_path(), loop=True)
+                        self.engine.play_file(call.caller, self.music_for(call), loop=True)
                     )
 
     async def _arrived(self, event: CallArrived) -> None:
@@ -221,6 +245,8 @@ class VoiceCenter:
             await self.quietly(self.engine.hangup(leg, 404))
             return
         trunk = next((t.name for t in self.settings.trunks if t.sent(event.source)), None)
+        if self.ivr is not None and await self.ivr.take(event, routing, trunk):
+            return  # the IVR admits the call when its flow reaches a queue
         await self.admit(
             leg,
             tenant_id=routing.tenant_id,
@@ -244,17 +270,25 @@ class VoiceCenter:
         campaign_id: int | None = None,
         direction: str = "inbound",
         trunk: str | None = None,
+        interaction_id: str | None = None,
+        answered: bool = False,
+        music: Path | None = None,
+        announce: Callable[[VoiceCall], Coroutine[Any, Any, None]] | None = None,
+        **routing: Any,
     ) -> VoiceCall | None:
         """Put a leg in a queue as a new interaction: answered (if not yet), music on
         hold, announcements; the core offers it to an agent. None if it could not enter
-        (the leg is then hung up)."""
-        call = VoiceCall(intake.new_interaction_id(), leg, ani)
+        (the leg is then hung up). The IVR passes its `interaction_id`, `answered` and
+        `routing` (priority, language, segment, skills, attributes, arrived_at) for the
+        core, and its queue node's `music` and `announce`r, if any."""
+        call = VoiceCall(interaction_id or intake.new_interaction_id(), leg, ani)
+        call.music, call.announce = music, announce
         self.calls[call.interaction_id] = call
         self._legs[leg] = (call, "caller")
         try:
-            if direction == "inbound":
+            if direction == "inbound" and not answered:
                 await self.engine.answer(leg)
-            await self.engine.play_file(leg, self.moh_path(), loop=True)
+            await self.engine.play_file(leg, self.music_for(call), loop=True)
             self.runner.arrive(
                 interaction_id=call.interaction_id,
                 tenant_id=tenant_id,
@@ -265,13 +299,14 @@ class VoiceCenter:
                 contact_id=contact_id,
                 campaign_id=campaign_id,
                 trunk=trunk,
+                **routing,
             )
         except Exception:
             log.exception("voice: call %s could not enter the center", leg)
             call.closed = True
             await self.quietly(self.engine.hangup(leg, 503))
             return None
-        call.announcer = asyncio.create_task(self._announce(call))
+        call.announcer = asyncio.create_task((call.announce or self._announce)(call))
         self._tell("admitted", call, leg)
         return call
 
@@ -333,6 +368,8 @@ class VoiceCenter:
         if self._stopped or loop is None:
             return
         for event in events:
+            if event.kind in _HANDLING:
+                self._on_loop(loop, self.handling.add, record_from_event(event))
             if event.kind in _FOLLOWED and event.interaction_id in self.calls:
                 change = _CallChanged(event.kind, event.interaction_id)
                 if threading.get_ident() == self._thread:
@@ -426,7 +463,7 @@ class VoiceCenter:
         if kind == HELD and call.bridged and not call.held:
             call.held = True
             await self.quietly(self.engine.unbridge(call.caller))
-            await self.quietly(self.engine.play_file(call.caller, self.moh_path(), loop=True))
+            await self.quietly(self.engine.play_file(call.caller, self.music_for(call), loop=True))
         elif kind == RESUMED and call.held and call.agent_leg is not None:
             call.held = False
             await self.quietly(self.engine.bridge(call.caller, call.agent_leg))
@@ -437,8 +474,8 @@ class VoiceCenter:
             call.bridged = call.held = False
             call.cancelled.add(leg)
             await self.quietly(self.engine.hangup(leg))
-            await self.quietly(self.engine.play_file(call.caller, self.moh_path(), loop=True))
-            call.announcer = asyncio.create_task(self._announce(call))
+            await self.quietly(self.engine.play_file(call.caller, self.music_for(call), loop=True))
+            call.announcer = asyncio.create_task((call.announce or self._announce)(call))
 
     def station_for(self, agent_id: str) -> StationInfo | None:
         """The station the agent logged in at on the desktop, else the one it owns."""
@@ -455,13 +492,15 @@ class VoiceCenter:
         while self._queued(call):
             position = self._position(call.interaction_id)
             if position:
+                minutes = self._wait_minutes(call.interaction_id, position)
                 prompt = await asyncio.to_thread(
-                    position_prompt, self.prompts, position, self.settings.language
+                    position_prompt, self.prompts, position, self.settings.language, minutes
                 )
                 if self._queued(call):
                     await self.quietly(self.engine.stop_playback(call.caller))
                     await self.quietly(self.engine.play_file(call.caller, prompt))
                     self.announced.append((call.interaction_id, position))
+                    self.announced_waits.append((call.interaction_id, minutes))
                     log.info("voice: told %s it is number %d", call.interaction_id, position)
             await asyncio.sleep(self.settings.announce_every)
 
@@ -486,6 +525,17 @@ class VoiceCenter:
             ):
                 ahead += 1
         return ahead + 1
+
+    def _wait_minutes(self, interaction_id: str, position: int) -> int | None:
+        """The expected wait to announce in minutes (`core.waiting`), None without one."""
+        center = self.runner.center
+        queue_id = center.router.interaction_snapshot(interaction_id).queue_id
+        if queue_id is None:
+            return None
+        wrap = next((q.wrap_up for q in center.directory.queues if q.id == queue_id), 0.0)
+        agents = staffed(center.router.queue_snapshot(queue_id, center.now()))
+        wait = expected_wait(position, agents, self.handling.average_handle(queue_id, wrap))
+        return None if wait is None else announced_minutes(wait)
 
     # --- dead legs -----------------------------------------------------------------
     async def _watch_media(self) -> None:
@@ -537,6 +587,16 @@ class VoiceCenter:
             except Exception:
                 log.exception("voice: a call listener failed on %s of %s", what, leg)
 
+    def _on_loop(
+        self, loop: asyncio.AbstractEventLoop, fn: Callable[..., None], *args: Any
+    ) -> None:
+        """Run `fn(*args)` now if on the loop's thread, else soon on the loop."""
+        if threading.get_ident() == self._thread:
+            fn(*args)
+        else:
+            with contextlib.suppress(RuntimeError):  # the loop is closing
+                loop.call_soon_threadsafe(fn, *args)
+
     def tell_core(self, event: Any) -> bool:
         """Hand `event` to the live center; False if the core refused it (a race with
         a timer or the other leg: the core's state already says what happened)."""
@@ -562,6 +622,9 @@ class VoiceCenter:
         assert self._moh is not None, "VoiceCenter.start() first"
         return self._moh
 
+    def music_for(self, call: VoiceCall) -> Path:
+        return call.music or self.moh_path()
+
     @staticmethod
     async def quietly(command: Coroutine[Any, Any, None]) -> None:
         """Run an engine command on a leg that may have ended meanwhile."""
@@ -580,11 +643,15 @@ async def start_voice(
     realm: str = "centralita",
     settings: VoiceSettings | None = None,
     data_dir: Path | None = None,
+    ivr_flows: Path | None = None,
+    vosk_model: Path | None = None,
 ) -> tuple[VoiceCenter, Callable[[], Coroutine[Any, Any, None]]]:
     """Start the engine, the registrar (on `registrar_port`, by default the port after
     `sip_port`) and the voice adapter on `runner`; with `data_dir`, also the call
     recorder (files under `data_dir/recordings`, legs spooled in `data_dir/spool`, each
-    call as its recording policy says). Returns the voice center and its stop."""
+    call as its recording policy says); with `ivr_flows`, the IVR flows of that
+    directory run on calls to their numbers (`app/voice_ivr.py`; speech with the Vosk
+    model `vosk_model`, else pocketsphinx). Returns the voice center and its stop."""
     engine = Engine(EngineConfig(host=host, port=sip_port))
     book = StationBook(runner.center.store, realm)
     registrar_at = sip_port + 1 if registrar_port is None else registrar_port
@@ -606,8 +673,15 @@ async def start_voice(
 
         recorder = CallRecorder(voice, LocalStorage(data_dir / "recordings"), data_dir / "spool")
         recorder.attach()
+    ivr = None
+    if ivr_flows is not None:
+        from centralita.app.voice_ivr import start_ivr
+
+        ivr = await start_ivr(voice, ivr_flows, vosk_model=vosk_model, data_dir=data_dir)
 
     async def stop() -> None:
+        if ivr is not None:
+            await ivr.stop()
         if recorder is not None:
             await recorder.close()
         await voice.stop()
@@ -625,6 +699,8 @@ def voice_service(
     realm: str = "centralita",
     settings: VoiceSettings | None = None,
     data_dir: Path | None = None,
+    ivr_flows: Path | None = None,
+    vosk_model: Path | None = None,
 ) -> Callable[[Runner], Coroutine[Any, Any, Callable[[], Coroutine[Any, Any, None]]]]:
     """The voice adapter as an extra of the web app's lifespan (`create_app(extras=...)`):
     started with the live center, stopped before it."""
@@ -638,6 +714,8 @@ def voice_service(
             realm=realm,
             settings=settings,
             data_dir=data_dir,
+            ivr_flows=ivr_flows,
+            vosk_model=vosk_model,
         )
         return stop
 

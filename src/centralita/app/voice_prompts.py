@@ -1,4 +1,5 @@
-"""What a waiting caller hears: music on hold and the position announcements.
+"""What a waiting caller hears: music on hold and the announcements of position and
+expected wait.
 
 The music is generated (no recording to license): a slow G-major arpeggio of soft sine
 notes, 8 s that loop, written once under the prompts directory. Its notes (392, 494,
@@ -23,8 +24,21 @@ MOH_VERSION = 1
 
 POSITION = {
     "es": "Su llamada es importante para nosotros. Usted es el número {n} en la fila. "
-    "Por favor, espere en línea.",
-    "en": "Your call is important to us. You are number {n} in the queue. Please hold.",
+    "{wait}Por favor, espere en línea.",
+    "en": "Your call is important to us. You are number {n} in the queue. {wait}Please hold.",
+}
+#: The expected wait (`centralita.core.waiting`), by whole minutes: 0, 1, more.
+WAIT = {
+    "es": (
+        "El tiempo de espera estimado es de menos de un minuto. ",
+        "El tiempo de espera estimado es de un minuto. ",
+        "El tiempo de espera estimado es de {m} minutos. ",
+    ),
+    "en": (
+        "Your estimated wait is less than a minute. ",
+        "Your estimated wait is one minute. ",
+        "Your estimated wait is {m} minutes. ",
+    ),
 }
 
 
@@ -53,7 +67,19 @@ def music_on_hold(directory: Path) -> Path:
     return path
 
 
-def position_prompt(cache: PromptCache, position: int, language: str) -> Path:
-    """ "You are number N in the queue" in `language` ("es" or "en"), synthesised once."""
-    text = POSITION.get(language, POSITION["es"]).format(n=position)
+def position_text(position: int, language: str, minutes: int | None = None) -> str:
+    """ "You are number N in the queue" and, with `minutes` (0 = less than a minute), "your
+    estimated wait is M minutes", in `language` ("es" or "en"; others get Spanish)."""
+    language = language if language in POSITION else "es"
+    wait = ""
+    if minutes is not None:
+        wait = WAIT[language][min(minutes, 2)].format(m=minutes)
+    return POSITION[language].format(n=position, wait=wait)
+
+
+def position_prompt(
+    cache: PromptCache, position: int, language: str, minutes: int | None = None
+) -> Path:
+    """`position_text` spoken (espeak-ng), synthesised once."""
+    text = position_text(position, language, minutes)
     return cache.prompt(text, language=language if language in POSITION else "es", sample_rate=RATE)

@@ -8,7 +8,7 @@ from typing import Any
 import typer
 
 from centralita.cli.common import ConfigOption, clear_errors, settings_from
-from centralita.config import Settings
+from centralita.config import ConfigError, Settings
 from centralita.errors import CentralitaError
 from centralita.store import migrate
 from centralita.store.db import Store, check_connection
@@ -61,16 +61,29 @@ def serve(
     ),
 ) -> None:
     """Run the contact center: web pages and API (the database must be upgraded first)."""
+    from centralita.app.recording_recover import recover_data_dir
     from centralita.app.voice import voice_service
 
     with clear_errors():
         settings = settings_from(config, host=host, port=port)
+        flows = settings.ivr_flows_dir
+        if sip_port is not None and flows is not None and not flows.is_dir():
+            raise ConfigError(f"ivr_flows_dir: {flows} is not a directory", field="ivr_flows_dir")
         store = ready_store(settings)
+    recover_data_dir(store, settings.data_dir)  # recordings a stopped worker left half-made
     typer.echo(f"Centralita serving on http://{settings.host}:{settings.port}/ (API docs: /docs)")
     voice = (
         ()
         if sip_port is None
-        else (voice_service(host=settings.host, sip_port=sip_port, data_dir=settings.data_dir),)
+        else (
+            voice_service(
+                host=settings.host,
+                sip_port=sip_port,
+                data_dir=settings.data_dir,
+                ivr_flows=flows,
+                vosk_model=settings.ivr_vosk_model,
+            ),
+        )
     )
     if sip_port is not None:
         typer.echo(f"Calls: sip:{settings.host}:{sip_port}; stations register on {sip_port + 1}")
@@ -132,7 +145,7 @@ def demo(
 
 def _demo_history(store: Store, settings: Settings, days: int) -> None:
     """The demo's simulated past days, on first set-up only, with a progress bar."""
-    from centralita.cli.simulate import share_bar
+    from centralita.cli.common import share_bar
     from centralita.demo_history import has_history, seed_demo_history
 
     if days <= 0 or has_history(store):
