@@ -152,24 +152,16 @@ def _live_run(calls: int, hold: float, rate: float, *, record: bool) -> dict[str
             )  # fmt: skip
         bank = None
         try:
-            started = bench._read_json(worker, work / "port.json", 60)
-            bank_args = ["--registrar", started["registrar"], "--prompts", str(work / "prompts")]
-            bank_args += ["--ring-max", "0", "--talk-max", "0", "--tone", "1000"]
-            bank_args += ["--max-calls", str(calls + 10), "--clock-rate", "8000"]
-            bank = bench._spawn(["centralita.app.voice_phones", *bank_args], work / "phones.log",
-                                stdin=json.dumps(phones).encode())  # fmt: skip
-            ready = bench._read_json(worker, work / "ready.json", 60)
-            if ready["registered"] != calls:
-                raise RuntimeError(f"only {ready['registered']} of {calls} phones registered")
-            sipp_rc, _ = bench._run_sipp(
+            started, bank = bench.start_phone_bank(worker, work, phones)
+            sipp_rc, _ = bench.run_sipp(
                 sipp, scenario, work, int(started["port"]), calls, rate, hold
             )
             worker.send_signal(signal.SIGTERM)
-            counts = bench._read_json(worker, work / "counts.json", 120)
+            counts = bench.read_json(worker, work / "counts.json", 120)
             worker.wait(30)
         finally:
             for proc in (bank, worker):
-                bench._stop(proc)
+                bench.stop_process(proc)
     counts["sipp_rc"] = sipp_rc
     return counts
 
@@ -186,8 +178,7 @@ async def _worker(work: Path, calls: int, record: bool) -> dict[str, Any]:
     from centralita.app.voice import VoiceCall, VoiceCenter, VoiceSettings
     from centralita.app.voice_stations import StationBook
     from centralita.clock import utcnow
-    from centralita.core.events import AgentLoggedIn
-    from centralita.perf.voice import REALM, _write_json
+    from centralita.perf.voice import REALM, log_in_when_registered, write_json
     from centralita.recording.storage import LocalStorage
     from centralita.store.actions.recordings import do_set_recording_policy
     from centralita.store.db import Store
@@ -242,21 +233,8 @@ async def _worker(work: Path, calls: int, record: bool) -> dict[str, Any]:
             recorder = CallRecorder(voice, LocalStorage(work / "recordings"), work / "spool")
             recorder.attach()
         try:
-            _write_json(work / "port.json", {"port": engine.port, "registrar": registrar.uri})
-            agents = sorted(center.router.agent_ids(), key=int)
-            extensions = {a: voice.station_for(a) for a in agents}
-            registered: list[str] = []
-            deadline = time.monotonic() + 45
-            while time.monotonic() < deadline and not stop.is_set():
-                registered = [
-                    a for a, s in extensions.items() if s and registrar.contacts(s.extension)
-                ]
-                if len(registered) == len(agents):
-                    break
-                await asyncio.sleep(0.2)
-            for agent in registered:
-                runner.handle(AgentLoggedIn(agent))
-            _write_json(work / "ready.json", {"registered": len(registered)})
+            write_json(work / "port.json", {"port": engine.port, "registrar": registrar.uri})
+            await log_in_when_registered(voice, registrar, stop, work)
             await stop.wait()
             ending = time.monotonic() + 60
             while time.monotonic() < ending and (
@@ -288,10 +266,10 @@ def main(args: list[str]) -> dict[str, Any]:
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["worker"]:
-    from centralita.perf.voice import _write_json
+    from centralita.perf.voice import write_json
 
     work_dir = Path(sys.argv[2])
-    _write_json(
+    write_json(
         work_dir / "counts.json",
         asyncio.run(_worker(work_dir, int(sys.argv[3]), sys.argv[4] == "1")),
     )

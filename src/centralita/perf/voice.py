@@ -148,24 +148,13 @@ def run(
         scenario.write_text(SCENARIO.replace("TONE_FILE", str(tone)), encoding="latin-1")
         phones = build_center(work / "centralita.db", calls)
         worker_args = [str(work), str(calls), str(clock_rate), str(media_quality)]
-        worker = _spawn(["centralita.perf.voice", "worker", *worker_args], work / "worker.log")
+        worker = spawn(["centralita.perf.voice", "worker", *worker_args], work / "worker.log")
         bank = None
         try:
-            started = _read_json(worker, work / "port.json", 60)
-            bank_args = ["--registrar", started["registrar"], "--prompts", str(work / "prompts")]
-            bank_args += ["--ring-max", "0", "--talk-max", "0", "--tone", "1000"]
-            bank_args += ["--max-calls", str(calls + 10), "--clock-rate", "8000"]
-            bank = _spawn(
-                ["centralita.app.voice_phones", *bank_args],
-                work / "phones.log",
-                stdin=json.dumps(phones).encode(),
-            )
-            ready = _read_json(worker, work / "ready.json", 60)
-            if ready["registered"] != calls:
-                raise RuntimeError(f"only {ready['registered']} of {calls} phones registered")
+            started, bank = start_phone_bank(worker, work, phones)
             load_average = os.getloadavg()[0]
             cpu_before, started_at = _cpu_seconds(worker.pid), time.monotonic()
-            sipp_rc, sipp_cpu = _run_sipp(
+            sipp_rc, sipp_cpu = run_sipp(
                 sipp, scenario, work, int(started["port"]), calls, rate, hold_seconds
             )
             wall = time.monotonic() - started_at
@@ -173,11 +162,11 @@ def run(
             phones_cpu = _cpu_seconds(bank.pid)
             rss_mb = _peak_rss_kb(worker.pid) / 1024
             worker.send_signal(signal.SIGTERM)
-            counts = _read_json(worker, work / "counts.json", 60)
+            counts = read_json(worker, work / "counts.json", 60)
             worker.wait(30)
         finally:
             for proc in (bank, worker):
-                _stop(proc)
+                stop_process(proc)
         stats = _sipp_stats(work / "stats.csv")
         log = (work / "worker.log").read_text(errors="replace")
     bridged = counts["bridged"]
@@ -272,7 +261,7 @@ def build_center(db_file: Path, agents: int) -> list[dict[str, str]]:
     return phones
 
 
-def _spawn(
+def spawn(
     module_args: list[str], log: Path, *, stdin: bytes | None = None
 ) -> subprocess.Popen[bytes]:
     """`python -m ...` with its output in a file (never a pipe that could fill)."""
@@ -290,7 +279,7 @@ def _spawn(
     return proc
 
 
-def _stop(proc: subprocess.Popen[bytes] | None) -> None:
+def stop_process(proc: subprocess.Popen[bytes] | None) -> None:
     if proc is None or proc.poll() is not None:
         return
     proc.terminate()
@@ -299,6 +288,51 @@ def _stop(proc: subprocess.Popen[bytes] | None) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+def start_phone_bank(
+    worker: subprocess.Popen[bytes], work: Path, phones: list[dict[str, str]]
+) -> tuple[dict[str, Any], subprocess.Popen[bytes]]:
+    """Once the worker wrote `port.json`, start the bank of agents' phones
+    (`voice_phones`: answer at once with a 1 kHz tone, never hang up, 8 kHz bridge)
+    registering at its registrar, and wait until the worker says every phone registered
+    and its agent is logged in (`ready.json`). Returns port.json and the bank."""
+    started = read_json(worker, work / "port.json", 60)
+    args = ["--registrar", started["registrar"], "--prompts", str(work / "prompts")]
+    args += ["--ring-max", "0", "--talk-max", "0", "--tone", "1000"]
+    args += ["--max-calls", str(len(phones) + 10), "--clock-rate", "8000"]
+    bank = spawn(
+        ["centralita.app.voice_phones", *args],
+        work / "phones.log",
+        stdin=json.dumps(phones).encode(),
+    )
+    ready = read_json(worker, work / "ready.json", 60)
+    if ready["registered"] != len(phones):
+        stop_process(bank)
+        raise RuntimeError(f"only {ready['registered']} of {len(phones)} phones registered")
+    return started, bank
+
+
+async def log_in_when_registered(
+    voice: Any, registrar: Any, stop: asyncio.Event, work: Path, timeout: float = 45.0
+) -> None:
+    """In the worker: wait (up to `timeout` s, or `stop`) until every agent's station
+    registered, log those agents in, and write `ready.json` with how many they were."""
+    from centralita.core.events import AgentLoggedIn
+
+    center = voice.runner.center
+    agents = sorted(center.router.agent_ids(), key=int)
+    extensions = {a: voice.station_for(a) for a in agents}
+    registered: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not stop.is_set():
+        registered = [a for a, s in extensions.items() if s and registrar.contacts(s.extension)]
+        if len(registered) == len(agents):
+            break
+        await asyncio.sleep(0.2)
+    for agent in registered:
+        voice.runner.handle(AgentLoggedIn(agent))
+    write_json(work / "ready.json", {"registered": len(registered)})
 
 
 def ulaw_tone(freq: float, seconds: float, rate: int = 8000) -> bytes:
@@ -314,7 +348,7 @@ def ulaw_tone(freq: float, seconds: float, rate: int = 8000) -> bytes:
     return bytes(out)
 
 
-def _run_sipp(
+def run_sipp(
     sipp: str, scenario: Path, work: Path, port: int, calls: int, rate: float, hold: float
 ) -> tuple[int, float]:
     """Run sipp to the end; (exit code, its CPU seconds from wait4's rusage)."""
@@ -373,7 +407,7 @@ def _sipp_stats(path: Path) -> dict[str, int]:
     return out
 
 
-def _read_json(proc: subprocess.Popen[bytes], path: Path, timeout: float) -> dict[str, Any]:
+def read_json(proc: subprocess.Popen[bytes], path: Path, timeout: float) -> dict[str, Any]:
     """Wait up to `timeout` s for the worker to write `path` (atomically, by rename)."""
     deadline = time.monotonic() + timeout
     while not path.exists():
@@ -388,7 +422,7 @@ def _read_json(proc: subprocess.Popen[bytes], path: Path, timeout: float) -> dic
     return data
 
 
-def _write_json(path: Path, data: dict[str, Any]) -> None:
+def write_json(path: Path, data: dict[str, Any]) -> None:
     partial = path.with_suffix(".part")
     partial.write_text(json.dumps(data))
     partial.rename(path)
@@ -401,7 +435,6 @@ async def _worker(work: Path, calls: int, clock_rate: int, quality: int) -> dict
     from centralita.app.runner import Runner
     from centralita.app.voice import VoiceCall, VoiceCenter, VoiceSettings
     from centralita.app.voice_stations import StationBook
-    from centralita.core.events import AgentLoggedIn
     from centralita.store.db import Store
     from centralita.telephony import Engine
     from centralita.telephony.registrar import Registrar
@@ -458,21 +491,8 @@ async def _worker(work: Path, calls: int, clock_rate: int, quality: int) -> dict
         voice.call_listeners.append(listen)
         await voice.start()
         try:
-            _write_json(work / "port.json", {"port": engine.port, "registrar": registrar.uri})
-            agents = sorted(center.router.agent_ids(), key=int)
-            extensions = {a: voice.station_for(a) for a in agents}
-            registered: list[str] = []
-            deadline = time.monotonic() + 45
-            while time.monotonic() < deadline and not stop.is_set():
-                registered = [
-                    a for a, s in extensions.items() if s and registrar.contacts(s.extension)
-                ]
-                if len(registered) == len(agents):
-                    break
-                await asyncio.sleep(0.2)
-            for agent in registered:
-                runner.handle(AgentLoggedIn(agent))
-            _write_json(work / "ready.json", {"registered": len(registered)})
+            write_json(work / "port.json", {"port": engine.port, "registrar": registrar.uri})
+            await log_in_when_registered(voice, registrar, stop, work)
             await stop.wait()
             for task in sampling:
                 await task
@@ -512,7 +532,7 @@ async def _rtp_sample(voice: Any, calls: list[Any], sample: dict[str, int]) -> N
 
 if __name__ == "__main__" and sys.argv[1:2] == ["worker"]:
     work_dir = Path(sys.argv[2])
-    _write_json(
+    write_json(
         work_dir / "counts.json",
         asyncio.run(_worker(work_dir, int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))),
     )
