@@ -309,6 +309,15 @@ CATALOG: dict[str, tuple[str, str]] = {  # key: (english, spanish)
     "rep.overflows": ("Overflows", "Desbordes"),
     "rep.legs": ("Legs", "Tramos"),
     "rep.entered": ("Entered", "Entró"),
+    "screen.ivr": ("IVR", "IVR"),
+    "screen.ivr_identity": ("Identity", "Identidad"),
+    "screen.ivr_verified": ("Verified", "Verificada"),
+    "screen.ivr_not_verified": ("Not verified", "No verificada"),
+    "screen.ivr_not_asked": ("Not asked", "No se verificó"),
+    "screen.ivr_flow": ("Flow", "Flujo"),
+    "screen.ivr_path": ("Path", "Recorrido"),
+    "screen.ivr_language": ("Language", "Idioma"),
+    "screen.ivr_segment": ("Segment", "Segmento"),
 }
 
 

@@ -27,7 +27,7 @@ import pytest
 from sqlalchemy import select
 
 from app.ivr_audio import heard
-from centralita.app import intake
+from centralita.app import intake, screen
 from centralita.app.center import LiveCenter
 from centralita.app.live import LiveView
 from centralita.app.runner import Runner
@@ -386,6 +386,12 @@ def test_given_keys_through_two_menus_then_caller_hears_balance_and_agent_answer
             assert (ended.payload["outcome"], ended.payload["version"]) == ("queued", 1)
             assert ended.payload["attributes"] == {"self_service": "balance"}
             assert ended.tenant_id == c.tenant_id
+            with c.store.read() as session:  # what the agent's screen pop shows of the IVR
+                pop = screen.screen_pop(session, [c.tenant_id], ended.interaction_id).ivr
+            assert pop is not None and pop.flow == ended.payload["flow"]
+            assert (pop.verified, pop.node, pop.attributes) == (
+                None, "to_agent", {"self_service": "balance"}
+            )  # fmt: skip
             [queued] = c.stored("acd.interaction_queued")
             assert queued.interaction_id == ended.interaction_id  # one interaction throughout
             assert queued.payload["priority"] == 7  # set by the flow

@@ -1,5 +1,10 @@
 """What the agent's screen pops, and a contact's history: read-only queries.
 
+A call that went through the IVR pops what the IVR learnt too (`ivr_summary`): read from
+its `ivr.ended` event (flow, last node, the attributes the flow set, e.g.
+`identity_verified`) and its `ivr.node_visited` events (the path), which share the
+interaction's id.
+
 Every function takes the tenants the reader may see and never returns a row of another
 tenant: asking for one is the same as asking for something that does not exist.
 """
@@ -64,6 +69,74 @@ class ScreenPop:
     phones: list[str]
     history: list[HistoryItem]
     queue: str | None = None
+    ivr: IvrSummary | None = None
+
+
+#: The attribute a `verify` node sets by default ("yes" or "no").
+VERIFIED_ATTRIBUTE = "identity_verified"
+#: A longer path shows its first and last nodes around "…".
+PATH_SHOWN = 8
+
+
+@dataclass
+class IvrSummary:
+    """What the IVR learnt on a call, for the agent.
+
+    `verified` is True / False for `identity_verified` "yes" / "no", None when the flow did
+    not ask. `path` is the nodes visited, in order (shortened to `PATH_SHOWN` around "…").
+    `attributes` are the others the flow set; `language` and `segment` only when the
+    journal has them."""
+
+    flow: str
+    version: int | None
+    outcome: str | None
+    node: str | None
+    path: list[str]
+    verified: bool | None
+    attributes: dict[str, str]
+    language: str | None = None
+    segment: str | None = None
+
+
+def ivr_summary(session: Session, interaction: Interaction) -> IvrSummary | None:
+    """The IVR's last run on `interaction` (its tenant's events only); None without one."""
+    rows = list(
+        session.scalars(
+            select(Event)
+            .where(
+                Event.interaction_id == interaction.id,
+                Event.tenant_id == interaction.tenant_id,
+                Event.kind.in_(("ivr.node_visited", "ivr.ended")),
+            )
+            .order_by(Event.id)
+        )
+    )
+    ended = next((e for e in reversed(rows) if e.kind == "ivr.ended"), None)
+    if ended is None:
+        return None
+    data = ended.payload
+    path = [
+        str(e.payload.get("node"))
+        for e in rows
+        if e.kind == "ivr.node_visited" and e.id < ended.id and e.payload.get("node")
+    ]
+    if len(path) > PATH_SHOWN:
+        path = [*path[: PATH_SHOWN // 2 - 1], "…", *path[-(PATH_SHOWN // 2) :]]
+    attributes = {str(k): str(v) for k, v in (data.get("attributes") or {}).items()}
+    answer = attributes.pop(VERIFIED_ATTRIBUTE, None)
+    if answer not in (None, "yes", "no"):
+        attributes[VERIFIED_ATTRIBUTE] = str(answer)  # not a verify node's: shown as it is
+    return IvrSummary(
+        flow=str(data.get("flow", "")),
+        version=data.get("version"),
+        outcome=data.get("outcome"),
+        node=data.get("node"),
+        path=path or ([str(data["node"])] if data.get("node") else []),
+        verified={"yes": True, "no": False}.get(answer or ""),
+        attributes=attributes,
+        language=data.get("language"),
+        segment=data.get("segment"),
+    )
 
 
 def _interaction(session: Session, tenants: Collection[int], interaction_id: str) -> Interaction:
@@ -122,7 +195,14 @@ def screen_pop(session: Session, tenants: Collection[int], interaction_id: str) 
     history = contact_history(session, tenants, who) if who else []
     queue = session.get(Queue, inter.queue_id) if inter.queue_id else None
     return ScreenPop(
-        inter, campaign, dispositions, who, phones, history, queue.name if queue else None
+        inter,
+        campaign,
+        dispositions,
+        who,
+        phones,
+        history,
+        queue.name if queue else None,
+        ivr_summary(session, inter),
     )
 
 
