@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from centralita.errors import Conflict, NotFound
-from centralita.recording.policy import RecordingPolicy, check_layer, plain, resolve
+from centralita.recording.policy import RecordingPolicy, as_layer, check_layer, plain, resolve
 from centralita.recording.rules import rule_tags
 from centralita.store import events
 from centralita.store.actions.base import insert, require
@@ -26,6 +26,7 @@ from centralita.store.models import (
     Contact,
     Disposition,
     Interaction,
+    Queue,
     Recording,
     RecordingPolicyLayer,
     RecordingTag,
@@ -46,6 +47,7 @@ TAGGED, HOLD_SET, ACCESSED, ACCESS_REFUSED, POLICY_SET = (
     "recording.access_refused",
     "recording.policy_set",
 )
+POLICY_CLEARED = "recording.policy_cleared"
 
 
 class NoSuchRecording(NotFound):
@@ -332,6 +334,75 @@ def do_set_recording_policy(
         settings=stored,
     )  # fmt: skip
     return row
+
+
+def do_clear_recording_policy(
+    tx: Tx, *, tenant_id: int, scope: str, scope_id: int = 0, at: datetime, actor: str | None
+) -> bool:
+    """Remove a layer: a queue or campaign follows the layers above it again, a tenant the
+    built-in defaults. False, and no event, when there was no such layer."""
+    require(scope in RECORDING_SCOPES, "scope", "tenant, queue or campaign", value=scope)
+    scope_id = 0 if scope == "tenant" else scope_id
+    row = tx.session.scalars(
+        select(RecordingPolicyLayer).filter_by(tenant_id=tenant_id, scope=scope, scope_id=scope_id)
+    ).first()
+    if row is None:
+        return False
+    previous = row.settings
+    tx.session.delete(row)
+    tx.session.flush()
+    events.append(
+        tx, POLICY_CLEARED, at, tenant_id=tenant_id, actor=actor, scope=scope, scope_id=scope_id,
+        settings=previous,
+    )  # fmt: skip
+    return True
+
+
+def policy_overview(session: Session, *, tenant_id: int) -> dict[str, Any]:
+    """The tenant's layers as stored (`settings`, None where there is none) and the policy
+    each gives (`effective`): the tenant's, every queue's, and every campaign's for a call
+    in the campaign's own queue. JSON-able (the API's and the CLI's `policy show`)."""
+    rows = session.scalars(select(RecordingPolicyLayer).filter_by(tenant_id=tenant_id)).all()
+    layers = {(r.scope, r.scope_id): r for r in rows}
+
+    def stored(scope: str, scope_id: int | None) -> dict[str, Any] | None:
+        row = layers.get((scope, scope_id or 0))
+        return row.settings if row is not None else None
+
+    def entry(
+        scope: str, scope_id: int, name: str | None, effective: RecordingPolicy, **extra: Any
+    ) -> dict[str, Any]:
+        row = layers.get((scope, scope_id))
+        return {
+            "scope": scope, "id": scope_id or None, "name": name, **extra,
+            "settings": row.settings if row is not None else None,
+            "updated_at": row.updated_at.isoformat() if row is not None else None,
+            "effective": as_layer(effective),
+        }  # fmt: skip
+
+    tenant = stored("tenant", 0)
+    queues = session.scalars(select(Queue).filter_by(tenant_id=tenant_id).order_by(Queue.name))
+    names = {q.id: q.name for q in queues}
+    campaigns = session.scalars(
+        select(Campaign).filter_by(tenant_id=tenant_id).order_by(Campaign.name)
+    )
+    return {
+        "tenant": entry("tenant", 0, None, resolve(tenant)),
+        "queues": [
+            entry("queue", qid, name, resolve(tenant, stored("queue", qid)))
+            for qid, name in names.items()
+        ],
+        "campaigns": [
+            entry(
+                "campaign",
+                c.id,
+                c.name,
+                resolve(tenant, stored("queue", c.queue_id), stored("campaign", c.id)),
+                queue=names.get(c.queue_id or 0),
+            )
+            for c in campaigns
+        ],
+    }
 
 
 def policy_for(

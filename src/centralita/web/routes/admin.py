@@ -1,4 +1,5 @@
-"""Administration API: tenants, queues, campaigns, contacts, and the event log.
+"""Administration API: tenants, queues, campaigns, contacts, the recording policy and the
+event log.
 
 Thin handlers: parse (Pydantic), authorize (admin token), call one action, serialize.
 """
@@ -7,21 +8,23 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from centralita.clock import utcnow
 from centralita.schemas import CampaignSpec, ContactSpec, QueueSpec
 from centralita.store import actions, events
+from centralita.store.actions import recordings as recording_actions
 from centralita.store.actions.base import (
+    NoSuchCampaign,
     NoSuchContact,
     NoSuchQueue,
     NoSuchTenant,
     get,
 )
 from centralita.store.actions.contacts import contacts_by_phone
-from centralita.store.db import Tx
+from centralita.store.db import Store, Tx
 from centralita.store.models import Base, Campaign, Contact, Queue, Tenant
 from centralita.web.deps import ActorDep, StoreDep
 
@@ -145,3 +148,101 @@ def list_events(
             tx.session, tenant_id=tenant_id, kinds=kind, after_id=after_id, limit=limit
         )
         return [_row(e) for e in rows]
+
+
+# The recording policy: the tenant's defaults, a queue's or a campaign's overrides.
+# PUT replaces that layer as a whole (checked by `check_layer`: `invalid` names the field);
+# DELETE removes it. Each answers the layer's entry of the overview after the change.
+
+LayerBody = Annotated[dict[str, Any], Body(examples=[{"mode": "sampled", "sample_share": 0.2}])]
+
+
+def _scope_id(tx: Tx, tenant_id: int, scope: str, name: str | None) -> int:
+    """The queue's or campaign's id by its name (0 for the tenant's own layer)."""
+    if scope == "queue":
+        return get(tx, Queue, NoSuchQueue, tenant_id=tenant_id, name=name).id
+    if scope == "campaign":
+        return get(tx, Campaign, NoSuchCampaign, tenant_id=tenant_id, name=name).id
+    return 0
+
+
+def _set_layer(
+    store: Store, actor: str, tenant: str, scope: str, name: str | None, layer: dict[str, Any]
+) -> dict[str, Any]:
+    with store.transaction() as tx:
+        tenant_id = _tenant(tx, tenant).id
+        scope_id = _scope_id(tx, tenant_id, scope, name)
+        recording_actions.do_set_recording_policy(
+            tx, tenant_id=tenant_id, scope=scope, scope_id=scope_id, settings=layer,
+            at=utcnow(), actor=actor,
+        )  # fmt: skip
+        return _policy_entry(tx, tenant_id, scope, scope_id)
+
+
+def _clear_layer(
+    store: Store, actor: str, tenant: str, scope: str, name: str | None
+) -> dict[str, Any]:
+    with store.transaction() as tx:
+        tenant_id = _tenant(tx, tenant).id
+        scope_id = _scope_id(tx, tenant_id, scope, name)
+        removed = recording_actions.do_clear_recording_policy(
+            tx, tenant_id=tenant_id, scope=scope, scope_id=scope_id, at=utcnow(), actor=actor
+        )
+        return {**_policy_entry(tx, tenant_id, scope, scope_id), "removed": removed}
+
+
+def _policy_entry(tx: Tx, tenant_id: int, scope: str, scope_id: int) -> dict[str, Any]:
+    overview = recording_actions.policy_overview(tx.session, tenant_id=tenant_id)
+    if scope == "tenant":
+        entry: dict[str, Any] = overview["tenant"]
+        return entry
+    return next(e for e in overview[f"{scope}s"] if e["id"] == scope_id)
+
+
+@router.get("/tenants/{tenant}/recording-policy")
+def get_recording_policy(tenant: str, store: StoreDep, _actor: ActorDep) -> dict[str, Any]:
+    """The stored layers (`settings`, null where none) and the policy in force for the
+    tenant, each queue, and each campaign (a call in the campaign's own queue)."""
+    with store.transaction() as tx:
+        tenant_id = _tenant(tx, tenant).id
+        return recording_actions.policy_overview(tx.session, tenant_id=tenant_id)
+
+
+@router.put("/tenants/{tenant}/recording-policy")
+def set_tenant_recording_policy(
+    tenant: str, layer: LayerBody, store: StoreDep, actor: ActorDep
+) -> dict[str, Any]:
+    return _set_layer(store, actor, tenant, "tenant", None, layer)
+
+
+@router.delete("/tenants/{tenant}/recording-policy")
+def clear_tenant_recording_policy(tenant: str, store: StoreDep, actor: ActorDep) -> dict[str, Any]:
+    return _clear_layer(store, actor, tenant, "tenant", None)
+
+
+@router.put("/tenants/{tenant}/queues/{name}/recording-policy")
+def set_queue_recording_policy(
+    tenant: str, name: str, layer: LayerBody, store: StoreDep, actor: ActorDep
+) -> dict[str, Any]:
+    return _set_layer(store, actor, tenant, "queue", name, layer)
+
+
+@router.delete("/tenants/{tenant}/queues/{name}/recording-policy")
+def clear_queue_recording_policy(
+    tenant: str, name: str, store: StoreDep, actor: ActorDep
+) -> dict[str, Any]:
+    return _clear_layer(store, actor, tenant, "queue", name)
+
+
+@router.put("/tenants/{tenant}/campaigns/{campaign}/recording-policy")
+def set_campaign_recording_policy(
+    tenant: str, campaign: str, layer: LayerBody, store: StoreDep, actor: ActorDep
+) -> dict[str, Any]:
+    return _set_layer(store, actor, tenant, "campaign", campaign, layer)
+
+
+@router.delete("/tenants/{tenant}/campaigns/{campaign}/recording-policy")
+def clear_campaign_recording_policy(
+    tenant: str, campaign: str, store: StoreDep, actor: ActorDep
+) -> dict[str, Any]:
+    return _clear_layer(store, actor, tenant, "campaign", campaign)
