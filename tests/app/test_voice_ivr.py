@@ -392,6 +392,7 @@ def test_given_keys_through_two_menus_then_caller_hears_balance_and_agent_answer
             assert (pop.verified, pop.node, pop.attributes) == (
                 None, "to_agent", {"self_service": "balance"}
             )  # fmt: skip
+            assert (pop.language, pop.segment) == ("es", "autoservicio")  # the flow set them
             [queued] = c.stored("acd.interaction_queued")
             assert queued.interaction_id == ended.interaction_id  # one interaction throughout
             assert queued.payload["priority"] == 7  # set by the flow

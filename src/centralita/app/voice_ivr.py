@@ -329,6 +329,9 @@ class VoiceIvr:
                         common["outcome"] = record.outcome
                         # what the IVR learnt (e.g. identity_verified), kept with the call
                         common["attributes"] = dict(call.session.attributes)
+                        # the language and segment routing got, for the agent's screen pop
+                        common["language"] = call.session.language
+                        common["segment"] = call.session.segment
                     events.append(tx, kind, to_datetime(record.at), **common)
         except Exception:
             log.exception("ivr: could not journal %r", records)
