@@ -1,7 +1,7 @@
 """Reports benchmark: `python benchmarks/reports.py [days] [agents] [calls per day]`.
 
 Defaults: 30 days of 1,000 agents and 300,000 calls a day (about 9 million calls and 54
-million events; measured here: 45-50 minutes on 2 cores and 23.5 GB of disk). PostgreSQL at
+million events; measured here: 45-75 minutes on 2 cores and 23.5 GB of disk). PostgreSQL at
 CENTRALITA_BENCH_POSTGRES_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/postgres);
 a scratch database is created and dropped. Prints JSON: events written, the rebuild's
 events per second, and the month's interval and agent reports' answer times (logic in
