@@ -5,9 +5,6 @@ credentials). Audio is checked in both directions by frequency analysis."""
 
 from __future__ import annotations
 
-import asyncio
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,7 +19,6 @@ from centralita.core.events import (
 )
 from telephony import voice_harness
 from telephony.tel_helpers import (
-    HERE,
     block_sequence,
     blocks_with,
     log_has,
@@ -32,7 +28,6 @@ from telephony.tel_helpers import (
     wait_process,
 )
 from telephony.voice_harness import (
-    SALES_DNIS,
     bridged_call,
     media_flows,
     no_calls_left,
@@ -69,14 +64,7 @@ def test_given_auto_answer_station_when_customer_calls_then_both_hear_each_other
                 "--record", str(agent_wav), "--hangup-after", "3",
             )  # fmt: skip
             await until(lambda: c.registrar.contacts("1001"), 20, "ana's phone to register")
-            target = f"sip:{SALES_DNIS}@127.0.0.1:{c.engine.port}"
-            with (tmp_path / "caller.log").open("wb") as out:
-                caller = await asyncio.create_subprocess_exec(
-                    sys.executable, str(HERE / "peer_ua.py"), "--target", target,
-                    "--tone", str(CALLER_HZ), "--record", str(caller_wav),
-                    "--hold", "40", "--timeout", "60",
-                    stdout=out, stderr=subprocess.STDOUT,
-                )  # fmt: skip
+            caller = await start_caller(c, caller_wav, CALLER_HZ, hold=40, timeout=60)
             # nobody is logged in: the caller waits, with music, and hears its position
             await until(lambda: c.voice.prompts_finished, 30, "the position announcement")
             assert [position for _, position in c.voice.announced] == [1]

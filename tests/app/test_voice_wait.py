@@ -4,9 +4,6 @@ estimated from the calls the queue really handled, end to end on 127.0.0.1."""
 
 from __future__ import annotations
 
-import asyncio
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,13 +16,12 @@ from centralita.core.waiting import announced_minutes
 from centralita.tts import PromptCache
 from telephony import voice_harness
 from telephony.tel_helpers import (
-    HERE,
     loud_blocks_without,
     stop_process,
     until,
     wait_process,
 )
-from telephony.voice_harness import SALES_DNIS, no_calls_left, run, voice_center
+from telephony.voice_harness import no_calls_left, run, start_caller, voice_center
 
 MOH = [392.0, 494.0, 587.0]
 AGENT_HZ, CALLER_HZ = 1000, 1600
@@ -77,14 +73,7 @@ def test_given_a_call_handled_when_the_next_caller_waits_then_it_hears_position_
             await until(lambda: c.outcomes() == ["answered"], 10, "the first call's outcome")
             # her phone goes away: the next caller waits through her wrap-up and after
             assert await stop_process(phone) == 0
-            target = f"sip:{SALES_DNIS}@127.0.0.1:{c.engine.port}"
-            with (tmp_path / "caller.log").open("wb") as out:
-                caller = await asyncio.create_subprocess_exec(
-                    sys.executable, str(HERE / "peer_ua.py"), "--target", target,
-                    "--tone", str(CALLER_HZ), "--record", str(caller_wav),
-                    "--hold", "16", "--timeout", "30",
-                    stdout=out, stderr=subprocess.STDOUT,
-                )  # fmt: skip
+            caller = await start_caller(c, caller_wav, CALLER_HZ, hold=16, timeout=30)
             await until(lambda: c.voice.prompts_finished, 30, "the announcement to end")
             rc = await wait_process(caller, 40)
             assert rc == 0, (tmp_path / "caller.log").read_text()[-3000:]

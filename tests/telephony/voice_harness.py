@@ -176,9 +176,16 @@ async def voice_center(
 
 
 async def start_caller(
-    center: Center, record: Path, tone: int, log_name: str = "caller.log"
+    center: Center,
+    record: Path,
+    tone: int,
+    log_name: str = "caller.log",
+    *,
+    hold: float = 60,
+    timeout: float = 60,
 ) -> Any:
-    """A PJSIP caller on the sales number: sends `tone`, records what it hears."""
+    """A PJSIP caller on the sales number: sends `tone`, records what it hears, hangs up
+    `hold` s after the answer (or gives up after `timeout` s)."""
     import subprocess
     import sys
 
@@ -186,7 +193,8 @@ async def start_caller(
     with (center.tmp / log_name).open("wb") as out:
         return await asyncio.create_subprocess_exec(
             sys.executable, str(HERE / "peer_ua.py"), "--target", target,
-            "--tone", str(tone), "--record", str(record), "--hold", "60", "--timeout", "60",
+            "--tone", str(tone), "--record", str(record),
+            "--hold", f"{hold:g}", "--timeout", f"{timeout:g}",
             stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
 
