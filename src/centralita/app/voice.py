@@ -490,9 +490,9 @@ class VoiceCenter:
     async def _announce(self, call: VoiceCall) -> None:
         await asyncio.sleep(self.settings.announce_first)
         while self._queued(call):
-            position = self._position(call.interaction_id)
+            position = self.queue_position(call.interaction_id)
             if position:
-                minutes = self._wait_minutes(call.interaction_id, position)
+                minutes = self.wait_minutes(call.interaction_id, position)
                 prompt = await asyncio.to_thread(
                     position_prompt, self.prompts, position, self.settings.language, minutes
                 )
@@ -504,7 +504,7 @@ class VoiceCenter:
                     log.info("voice: told %s it is number %d", call.interaction_id, position)
             await asyncio.sleep(self.settings.announce_every)
 
-    def _position(self, interaction_id: str) -> int | None:
+    def queue_position(self, interaction_id: str) -> int | None:
         """1 + the interactions ahead in the same queue (priority, then time queued)."""
         router = self.runner.center.router
         try:
@@ -526,7 +526,7 @@ class VoiceCenter:
                 ahead += 1
         return ahead + 1
 
-    def _wait_minutes(self, interaction_id: str, position: int) -> int | None:
+    def wait_minutes(self, interaction_id: str, position: int) -> int | None:
         """The expected wait to announce in minutes (`core.waiting`), None without one."""
         center = self.runner.center
         queue_id = center.router.interaction_snapshot(interaction_id).queue_id

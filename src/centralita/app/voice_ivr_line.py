@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from centralita.app import intake
+from centralita.app.voice_prompts import said
 from centralita.app.voice_utterance import Utterance
 from centralita.core.ivr import commands as cmd
 from centralita.core.ivr import events as ev
@@ -26,7 +27,6 @@ from centralita.core.ivr.session import IvrSession
 from centralita.errors import CentralitaError
 from centralita.speech import Recognizer, SpeechError, make_recognizer
 from centralita.telephony import PlaybackFinished as LegPlaybackFinished
-from centralita.tts import TtsError
 
 if TYPE_CHECKING:
     from centralita.app.voice import VoiceCenter
@@ -93,13 +93,7 @@ class CallLine:
         if not text.strip():
             return None
         call.played.append(text)
-        try:
-            return await asyncio.to_thread(
-                self.voice.prompts.prompt, text, language=prompt.language, sample_rate=8000
-            )
-        except TtsError as exc:
-            log.error("ivr: cannot say %r: %s", text, exc)
-            return None
+        return await said(self.voice.prompts, text, prompt.language)
 
     async def start_playing(self, call: IvrCall, prompt: cmd.Prompt) -> bool:
         path = await self.prompt_file(call, prompt)

@@ -28,10 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from centralita.app.voice_prompts import WAIT, position_text
+from centralita.app.voice_prompts import WAIT, position_text, said
 from centralita.core.events import CallbackRequested
 from centralita.core.ivr import commands as cmd
-from centralita.tts import TtsError
 
 if TYPE_CHECKING:
     from centralita.app.voice import VoiceCall, VoiceSettings
@@ -114,24 +113,18 @@ def announcer(ivr: VoiceIvr, plan: Announcements) -> Announcer:
     async def announce(call: VoiceCall) -> None:
         await asyncio.sleep(plan.first)
         while queued(call):
-            position = voice._position(call.interaction_id)
-            minutes = voice._wait_minutes(call.interaction_id, position) if position else None
+            position = voice.queue_position(call.interaction_id)
+            minutes = voice.wait_minutes(call.interaction_id, position) if position else None
             text = announcement_text(
                 position if plan.position else None, minutes if plan.wait else None, language
             )
             if position and text is not None:
-                try:
-                    prompt = await asyncio.to_thread(
-                        voice.prompts.prompt, text, language=language, sample_rate=8000
-                    )
-                except TtsError as exc:
-                    log.error("ivr: cannot say %r: %s", text, exc)
-                else:
-                    if queued(call):
-                        await voice.quietly(voice.engine.stop_playback(call.caller))
-                        await voice.quietly(voice.engine.play_file(call.caller, prompt))
-                        voice.announced.append((call.interaction_id, position))
-                        voice.announced_waits.append((call.interaction_id, minutes))
+                prompt = await said(voice.prompts, text, language)
+                if prompt is not None and queued(call):
+                    await voice.quietly(voice.engine.stop_playback(call.caller))
+                    await voice.quietly(voice.engine.play_file(call.caller, prompt))
+                    voice.announced.append((call.interaction_id, position))
+                    voice.announced_waits.append((call.interaction_id, minutes))
             await asyncio.sleep(plan.every)
 
     return announce
@@ -203,13 +196,7 @@ class CallbackOffer:
         await self.voice.quietly(engine.hangup(leg))
 
     async def _prompt(self, text: str) -> Path | None:
-        try:
-            return await asyncio.to_thread(
-                self.voice.prompts.prompt, text, language=self.language, sample_rate=8000
-            )
-        except TtsError as exc:
-            log.error("ivr: cannot say %r: %s", text, exc)
-            return None
+        return await said(self.voice.prompts, text, self.language)
 
 
 def offer_callback(

@@ -9,6 +9,8 @@ espeak-ng prompts (`centralita.tts.PromptCache`, cached by content) in Spanish o
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import math
 import os
 import sys
@@ -16,7 +18,7 @@ import tempfile
 from array import array
 from pathlib import Path
 
-from centralita.tts import PromptCache, write_wav
+from centralita.tts import PromptCache, TtsError, write_wav
 
 RATE = 16000
 MOH_NOTES = (392.0, 494.0, 587.0, 494.0)
@@ -83,3 +85,13 @@ def position_prompt(
     """`position_text` spoken (espeak-ng), synthesised once."""
     text = position_text(position, language, minutes)
     return cache.prompt(text, language=language if language in POSITION else "es", sample_rate=RATE)
+
+
+async def said(cache: PromptCache, text: str, language: str) -> Path | None:
+    """`text` as an 8 kHz prompt (synthesised on a thread, cached), or None if the voice
+    cannot say it (logged): the call goes on without that prompt."""
+    try:
+        return await asyncio.to_thread(cache.prompt, text, language=language, sample_rate=8000)
+    except TtsError as exc:
+        logging.getLogger(__name__).error("ivr: cannot say %r: %s", text, exc)
+        return None
