@@ -30,8 +30,11 @@ def server(tmp_path: Path) -> Iterator[LiveServer]:
     yield from run_server(tmp_path)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Chromium for one module: Playwright's sync API keeps an event loop running on this
+    thread until it stops, so a session-wide browser broke every later test that runs its
+    own loop (asyncio.run) when such a module came after the browser tests."""
     require(shutil.which("chromium") is not None, "Debian's chromium is not installed")
     try:
         from playwright.sync_api import sync_playwright
