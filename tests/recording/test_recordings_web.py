@@ -271,3 +271,85 @@ def test_the_player_draws_the_calls_holds_and_the_pauses_on_its_timeline(
     assert holds == [("24.0", "24.0"), ("88.0", "12.0")]  # of 12.5 s
     assert pauses == [("16.0", "20.0")]  # paused 2.0-4.5 s
     assert re.search(r'data-testid="holds">3.0–6.0 s 11.0–12.5 s', page)
+
+
+@pytest.fixture
+def failed(store: Store, seeded: dict[str, int]) -> dict[str, int]:
+    """A recording of the demo tenant that failed storing today (as the recorder fails
+    one: `do_fail_recording`), and another tenant with its own supervisor."""
+    now = utcnow()
+    with store.transaction() as tx:
+        tenant_id = tx.session.scalars(select(Tenant.id).where(Tenant.slug == DEMO_TENANT)).one()
+        row = rec.do_start_recording(
+            tx, tenant_id=tenant_id, interaction_id="rec-failed", started_at=now,
+            policy=resolve(), caller_number="+573004445566", at=now, actor="test",
+        )  # fmt: skip
+        rec.do_fail_recording(
+            tx, recording_id=row.id, stage="store", error="No space left on device", at=now
+        )
+        other = actions.do_create_tenant(tx, slug="otra", name="Otra S.A.", at=now, actor="t")
+        actions.do_create_user(
+            tx, tenant_id=other.id, username="otra-supervisora", display_name="Otra",
+            role="supervisor", password=DEMO_PASSWORD, at=now, actor="t",
+        )  # fmt: skip
+    return {**seeded, "failed": row.id}
+
+
+def test_a_failed_recording_is_found_by_its_state_with_its_stage_and_reason(
+    sign_in,  # type: ignore[no-untyped-def]
+    failed,
+) -> None:
+    admin = sign_in("admin")
+    found = admin.get("/api/v1/recordings", params={**today_range(), "state": "failed"}).json()
+    assert [(r["id"], r["state"]) for r in found["items"]] == [(failed["failed"], "failed")]
+    assert found["items"][0]["failure"] == {"stage": "store", "reason": "No space left on device"}
+    for other in ("converted", "complete"):
+        rows = admin.get("/api/v1/recordings", params={**today_range(), "state": other}).json()
+        assert failed["failed"] not in [r["id"] for r in rows["items"]]
+        assert [r["failure"] for r in rows["items"]] == [None] * rows["total"]
+    every = admin.get("/api/v1/recordings", params=today_range()).json()
+    assert {r["id"] for r in every["items"]} == {failed["today"], failed["failed"]}
+
+    page = admin.get("/recordings", params={**today_range(), "state": "failed"}).text
+    [row] = re.findall(r'<tr data-recording="(\d+)">(.*?)</tr>', page, re.S)
+    assert row[0] == str(failed["failed"])
+    assert 'data-state="failed"' in row[1] and 'data-stage="store"' in row[1]
+    assert "almacenamiento" in row[1] and "No space left on device" in row[1]  # Spanish
+    assert '<option value="failed" selected>' in page
+    detail = admin.get(f"/recordings/{failed['failed']}").text
+    assert 'data-stage="store"' in detail and "No space left on device" in detail
+
+
+def test_the_search_page_warns_of_the_tenants_failed_recordings_of_the_last_7_days(
+    sign_in,  # type: ignore[no-untyped-def]
+    failed,
+) -> None:
+    admin = sign_in("admin")
+    page = admin.get("/recordings").text
+    banner = re.search(r'data-testid="failed-banner" data-failed="(\d+)">(.*?)</li>', page, re.S)
+    assert banner is not None and banner[1] == "1"
+    assert "1 grabación falló en los últimos 7 días" in banner[2]
+    href = re.search(r'href="([^"]+)"', banner[2])[1].replace("&amp;", "&")  # type: ignore[index]
+    assert "state=failed" in href
+    shown = admin.get(href).text
+    assert re.findall(r'<tr data-recording="(\d+)">', shown) == [str(failed["failed"])]
+
+    outsider = sign_in("otra-supervisora")
+    theirs = outsider.get("/recordings")
+    assert theirs.status_code == 200 and 'data-testid="failed-banner"' not in theirs.text
+    api = outsider.get("/api/v1/recordings", params={**today_range(), "state": "failed"})
+    assert api.json()["items"] == []
+    supervisor = sign_in("supervisora")  # the demo tenant's: sees it too
+    assert 'data-failed="1"' in supervisor.get("/recordings").text
+
+
+def test_an_unknown_state_is_refused_naming_the_field_and_the_accepted_states(
+    sign_in,  # type: ignore[no-untyped-def]
+) -> None:
+    analyst = sign_in("calidad")
+    answer = analyst.get("/api/v1/recordings", params={**today_range(), "state": "stored"})
+    body = answer.json()
+    assert answer.status_code == 422 and body["code"] == "invalid" and body["field"] == "state"
+    assert body["accepted"] == ["recording", "complete", "converted", "failed", "purged"]
+    assert "converted" in body["message"] and "failed" in body["message"]
+    assert analyst.get("/recordings", params={"state": "stored"}).status_code == 422

@@ -1,6 +1,7 @@
 """Finding recordings: by date range (required), agent, queue, campaign, caller number,
-disposition, tags and duration, within the reader's tenants, newest first, a page at a
-time. Who may search and listen is decided here too (`LISTENER_ROLES`).
+disposition, tags, duration and state, within the reader's tenants, newest first, a
+page at a time; and how many of them failed lately (the page's banner). Who may search
+and listen is decided here too (`LISTENER_ROLES`).
 
 Agents do not search or play recordings, not even their own: a recording holds the
 customer's personal data (sometimes what should have been paused), agents' desks are
@@ -23,6 +24,7 @@ from centralita.core import records
 from centralita.errors import Invalid
 from centralita.recording.timeline import hold_spans
 from centralita.store.models import (
+    RECORDING_STATES,
     Campaign,
     Disposition,
     Event,
@@ -53,6 +55,7 @@ class Search:
     tags: tuple[str, ...] = ()  # every one must be on the recording
     min_seconds: float | None = None
     max_seconds: float | None = None
+    state: str | None = None  # one of RECORDING_STATES
     page: int = 1
     page_size: int = 25
 
@@ -65,6 +68,11 @@ class Search:
             raise Invalid(f"page_size: 1 to {MAX_PAGE}", field="page_size")
         if self.page < 1:
             raise Invalid("page: 1 or more", field="page")
+        if self.state is not None and self.state not in RECORDING_STATES:
+            raise Invalid(
+                f"state: one of {', '.join(RECORDING_STATES)}",
+                field="state", value=self.state, accepted=list(RECORDING_STATES),
+            )  # fmt: skip
 
 
 @dataclass
@@ -89,6 +97,8 @@ def search(session: Session, tenants: Collection[int], q: Search) -> Found:
         where.append(Recording.campaign_id == q.campaign_id)
     if q.caller:
         where.append(Recording.caller_number.contains(q.caller.strip(), autoescape=True))
+    if q.state is not None:
+        where.append(Recording.state == q.state)
     if q.min_seconds is not None:
         where.append(Recording.duration_seconds >= q.min_seconds)
     if q.max_seconds is not None:
@@ -139,6 +149,7 @@ def describe(session: Session, rows: list[Recording]) -> list[dict[str, Any]]:
             "started_at": r.started_at.isoformat(),
             "duration": r.duration_seconds,
             "state": r.state,
+            "failure": failure_of(r),
             "format": r.format,
             "channels": r.channels,
             "size": r.size_bytes,
@@ -157,6 +168,26 @@ def describe(session: Session, rows: list[Recording]) -> list[dict[str, Any]]:
         }
         for r in rows
     ]
+
+
+def failure_of(row: Recording) -> dict[str, str | None] | None:
+    """A failed recording's stage and reason (`do_fail_recording` writes "stage: reason"
+    into `error`); None unless the recording failed."""
+    if row.state != "failed":
+        return None
+    stage, colon, reason = (row.error or "").partition(": ")
+    return {"stage": stage, "reason": reason} if colon else {"stage": None, "reason": row.error}
+
+
+def failed_count(session: Session, tenants: Collection[int], start: datetime, end: datetime) -> int:
+    """How many recordings of `tenants` started in [start, end) and are failed: the
+    search page's banner, counted over the same range its link searches."""
+    return session.scalar(
+        select(func.count()).select_from(Recording).where(
+            Recording.tenant_id.in_(list(tenants)), Recording.state == "failed",
+            Recording.started_at >= start, Recording.started_at < end,
+        )
+    ) or 0  # fmt: skip
 
 
 def _names(session: Session, key: Any, name: Any, ids: set[int | None]) -> dict[Any, str]:

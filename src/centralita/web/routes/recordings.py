@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
@@ -30,6 +31,7 @@ from centralita.app.recording_search import (
     LISTENER_ROLES,
     Search,
     describe,
+    failed_count,
     holds_of,
     search,
 )
@@ -37,7 +39,7 @@ from centralita.clock import utcnow
 from centralita.errors import Invalid
 from centralita.recording.storage import LocalStorage, Storage
 from centralita.store.actions import recordings as actions
-from centralita.store.models import Recording
+from centralita.store.models import RECORDING_STATES, Recording
 from centralita.web.live import get_runner
 from centralita.web.pages import render
 from centralita.web.routes.desktop import Agent
@@ -46,6 +48,8 @@ from centralita.web.session import Csrf, SignedIn, WrongRole, current_user
 
 router = APIRouter()
 MEDIA = {"opus": "audio/ogg", "wav": "audio/wav"}
+#: The search page's banner counts the failed recordings of today and the days before.
+FAILED_BANNER_DAYS = 7
 
 
 def storage_of(request: Request) -> Storage:
@@ -89,11 +93,21 @@ def _day(value: str | None, field: str) -> date:
         raise Invalid(f"{field}: {value!r} is not a date (YYYY-MM-DD)", field=field) from None
 
 
-def _search_of(request: Request, params: dict[str, Any]) -> Search:
+def _today(request: Request) -> date:
+    return utcnow().astimezone(ZoneInfo(request.app.state.settings.timezone)).date()
+
+
+def _range(request: Request, first: date, last: date) -> tuple[datetime, datetime]:
+    """The center's days `first` to `last` (both included) as [start, end)."""
     zone = ZoneInfo(request.app.state.settings.timezone)
+    return datetime.combine(first, time(), zone), datetime.combine(
+        last + timedelta(days=1), time(), zone
+    )
+
+
+def _search_of(request: Request, params: dict[str, Any]) -> Search:
     first, last = _day(params.get("from"), "from"), _day(params.get("to"), "to")
-    start = datetime.combine(first, time(), zone)
-    end = datetime.combine(last + timedelta(days=1), time(), zone)
+    start, end = _range(request, first, last)
 
     def number(name: str, kind: Any = int) -> Any:
         raw = params.get(name)
@@ -110,7 +124,8 @@ def _search_of(request: Request, params: dict[str, Any]) -> Search:
         campaign_id=number("campaign"), caller=params.get("caller") or None,
         disposition=params.get("disposition") or None, tags=tags,
         min_seconds=number("min_seconds", float), max_seconds=number("max_seconds", float),
-        page=number("page") or 1, page_size=number("page_size") or 25,
+        state=params.get("state") or None, page=number("page") or 1,
+        page_size=number("page_size") or 25,
     )  # fmt: skip
 
 
@@ -136,14 +151,20 @@ async def search_api(request: Request) -> JSONResponse:
 async def search_page(request: Request) -> Response:
     who = listener(request, "search")
     params = _params(request)
-    today = utcnow().astimezone(ZoneInfo(request.app.state.settings.timezone)).date()
+    today = _today(request)
     params.setdefault("from", None)
     params["from"] = params["from"] or (today - timedelta(days=7)).isoformat()
     params["to"] = params.get("to") or today.isoformat()
     q = _search_of(request, params)
+    since = today - timedelta(days=FAILED_BANNER_DAYS - 1)
     with request.app.state.store.read() as session:
         found = search(session, who.tenants, q)
-    return render(request, "recordings/search.html", who, found=found, params=params)
+        failed = failed_count(session, who.tenants, *_range(request, since, today))
+    link = urlencode({"from": since.isoformat(), "to": today.isoformat(), "state": "failed"})
+    return render(
+        request, "recordings/search.html", who, found=found, params=params,
+        states=RECORDING_STATES, failed=failed, failed_href=f"/recordings?{link}",
+    )  # fmt: skip
 
 
 @router.get("/recordings/{recording_id}", include_in_schema=False)
