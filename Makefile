@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: venv demo test test-deps bench lint format clean
+.PHONY: venv demo test test-deps native bench lint format clean
 
 venv:
 	@scripts/bootstrap.sh
@@ -32,10 +32,18 @@ demo: venv
 	  exec $(BIN)/centralita demo; \
 	fi
 
+# The suite runs the core interpreted (the sources are the truth); one of its tests builds
+# the compiled core into a throw-away cache and runs the core's tests on it.
 test: test-deps
-	$(BIN)/pytest $(PYTEST_ARGS)
+	CENTRALITA_NATIVE=$${CENTRALITA_NATIVE:-0} $(BIN)/pytest $(PYTEST_ARGS)
+
+# The routing core compiled with mypyc into ~/.cache/centralita/native/<key of the
+# sources> (src/centralita/core/native.py); used automatically while the sources match.
+native: venv
+	@$(BIN)/python scripts/native.py build
 
 bench: venv
+	@$(BIN)/python scripts/native.py build || echo "bench: no compiled core (mypyc or a C compiler missing); interpreted figures only"
 	$(BIN)/python benchmarks/run_all.py
 
 lint: venv

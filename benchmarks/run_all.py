@@ -2,17 +2,21 @@
 
 Each `benchmarks/<name>.py` is a thin script that prints one JSON object. `make bench`
 runs this file; `python benchmarks/run_all.py routing` runs only the named ones.
+The routing and simulation benchmarks run twice: on the interpreted core and on the
+core compiled by `make native` (when it is built; their JSON says `compiled`).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+ON_THE_CORE = {"routing", "simulation"}  # run interpreted, then as `make native` built it
 
 
 def main(names: list[str]) -> int:
@@ -20,11 +24,22 @@ def main(names: list[str]) -> int:
     if names:
         scripts = [p for p in scripts if p.stem in names]
     failed = 0
+    runs = []
     for script in scripts:
-        print(f"== {script.stem}", flush=True)
+        if script.stem in ON_THE_CORE:
+            runs.append((script, f"{script.stem} (interpreted core)", {"CENTRALITA_NATIVE": "0"}))
+            runs.append((script, f"{script.stem} (compiled core, if built)", {}))
+        else:
+            runs.append((script, script.stem, {}))
+    for script, title, extra in runs:
+        print(f"== {title}", flush=True)
         started = time.monotonic()
         done = subprocess.run(
-            [sys.executable, str(script)], capture_output=True, text=True, check=False
+            [sys.executable, str(script)],
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, **extra},
         )
         if done.returncode != 0:
             failed += 1

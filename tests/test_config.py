@@ -23,7 +23,12 @@ def test_environment_overrides_the_file_which_overrides_defaults(tmp_path):
 
 def test_non_setting_variables_of_ours_are_not_mistaken_for_settings():
     settings = load_settings(
-        environ={"CENTRALITA_CACHE": "/tmp/x", "CENTRALITA_TEST_POSTGRES_URL": "postgresql://x"}
+        environ={
+            "CENTRALITA_CACHE": "/tmp/x",
+            "CENTRALITA_TEST_POSTGRES_URL": "postgresql://x",
+            "CENTRALITA_NATIVE": "0",  # the compiled core's switch and cache (make native)
+            "CENTRALITA_NATIVE_DIR": "/tmp/native",
+        }
     )
     assert settings.port == 8080
 

@@ -22,7 +22,12 @@ from centralita.errors import CentralitaError
 ENV_PREFIX = "CENTRALITA_"
 #: Environment variables with our prefix that are not settings: they steer loading, the
 #: build scripts' cache, or the test suite.
-_NON_SETTING_ENV = {"CENTRALITA_CONFIG", "CENTRALITA_CACHE"}
+_NON_SETTING_ENV = {
+    "CENTRALITA_CONFIG",
+    "CENTRALITA_CACHE",
+    "CENTRALITA_NATIVE",
+    "CENTRALITA_NATIVE_DIR",
+}
 _NON_SETTING_PREFIXES = ("CENTRALITA_TEST_",)
 
 

@@ -3,8 +3,13 @@
 No I/O, no clock, stdlib only. See docs/core.md. Drive a `Router` with events from
 `centralita.core.events`; it returns commands (`centralita.core.commands`) and records
 for the event log (`centralita.core.records`).
+
+When `make native` has compiled these exact sources with mypyc, the compiled modules are
+used (see `centralita.core.native`); otherwise the same code runs interpreted.
 """
 
+# first: importing `native` puts a compiled build of these sources, if any, on __path__
+from centralita.core import native
 from centralita.core.config import (
     DEFAULT_PAUSE_REASONS,
     MISSED,
@@ -38,4 +43,5 @@ __all__ = [
     "Strategy",
     "WhenFull",
     "WhenNoAgents",
+    "native",
 ]

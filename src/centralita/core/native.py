@@ -1,0 +1,193 @@
+"""The routing core compiled with mypyc, kept outside the source tree.
+
+The core is plain, fully typed Python; mypyc (part of mypy) compiles the very same
+modules to C extensions, which run the router about 1.5-1.8 times faster. The compiled
+modules live in a cache directory keyed by the exact bytes of the sources and the
+interpreter, never next to the `.py` files, so an edited source can never be shadowed by
+a stale build: any change to a compiled module's source means a different key, and the
+core runs interpreted until `make native` builds it again.
+
+    make native                          # scripts/native.py build
+    .venv/bin/python scripts/native.py status
+
+Importing this module (`centralita.core` does it first) calls `activate`: when a
+complete build for these sources exists, its directory goes first on the package's
+`__path__`. `CENTRALITA_NATIVE=0`
+turns it off; `CENTRALITA_NATIVE_DIR` moves the cache (default
+`$XDG_CACHE_HOME/centralita/native`, else `~/.cache/centralita/native`).
+
+This module holds paths and a build step, no routing; it is never compiled itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tempfile
+from collections.abc import MutableSequence
+from pathlib import Path
+
+#: Modules of `centralita.core` compiled by mypyc. Not compiled: `__init__` and this
+#: module (they find the build), `immutable` (mypyc cannot compile a
+#: `dataclass_transform` decorator) and the `ivr` subpackage (not on the routing path).
+MODULES = (
+    "agents",
+    "commands",
+    "config",
+    "errors",
+    "events",
+    "flow",
+    "handling",
+    "interactions",
+    "matching",
+    "outcomes",
+    "presence",
+    "queues",
+    "records",
+    "router",
+    "rulefile",
+    "rules",
+    "skills",
+    "snapshots",
+    "state",
+    "strategies",
+    "timers",
+    "waiting",
+)
+
+_MARKER = "complete"
+_HERE = Path(__file__).resolve().parent
+_active: Path | None = None
+
+
+def source_key() -> str:
+    """The build's key: the compiled sources' bytes, the interpreter and its ABI."""
+    digest = hashlib.sha256()
+    digest.update(sys.version.encode())
+    digest.update(str(sysconfig.get_config_var("EXT_SUFFIX")).encode())
+    for name in MODULES:
+        digest.update(name.encode() + b"\0")
+        digest.update((_HERE / f"{name}.py").read_bytes())
+    return digest.hexdigest()[:20]
+
+
+def cache_root() -> Path:
+    explicit = os.environ.get("CENTRALITA_NATIVE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "centralita" / "native"
+
+
+def build_dir() -> Path:
+    """Where the build for the current sources lives (it may not exist)."""
+    return cache_root() / source_key()
+
+
+def activate(package_path: MutableSequence[str]) -> Path | None:
+    """Put a complete build for these sources first on `package_path` (the core's
+    `__path__`); return its directory, or None (interpreted)."""
+    global _active
+    if os.environ.get("CENTRALITA_NATIVE", "1") == "0":
+        return None
+    try:
+        where = build_dir()
+    except (OSError, RuntimeError):  # a source unreadable, no home directory: interpreted
+        return None
+    if not (where / _MARKER).is_file():
+        return None
+    package_path.insert(0, str(where / "centralita" / "core"))
+    if str(where) not in sys.path:
+        sys.path.append(str(where))  # the shared `<hash>__mypyc` library of the build
+    _active = where
+    return where
+
+
+def active() -> Path | None:
+    """The build the core runs on in this process (None: interpreted)."""
+    return _active
+
+
+def is_compiled() -> bool:
+    """Whether the router class this process uses is compiled."""
+    from centralita.core import router
+
+    return not str(getattr(router, "__file__", "")).endswith(".py")
+
+
+def build(*, force: bool = False, quiet: bool = True) -> Path:
+    """Compile the core for the current sources (a no-op when already built)."""
+    target = build_dir()
+    if (target / _MARKER).is_file() and not force:
+        return target
+    src = _HERE.parent.parent  # the directory holding the `centralita` package
+    with tempfile.TemporaryDirectory(prefix="centralita-native-") as tmp:
+        work = Path(tmp)
+        shutil.copytree(
+            src / "centralita",
+            work / "centralita",
+            ignore=shutil.ignore_patterns("__pycache__", "*.so", "*.pyc"),
+        )
+        files = [f"centralita/core/{name}.py" for name in MODULES]
+        env = dict(os.environ, CENTRALITA_NATIVE="0", MYPYC_OPT_LEVEL="3")
+        done = subprocess.run(
+            [sys.executable, "-m", "mypyc", *files],
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode != 0:
+            tail = (done.stdout + done.stderr)[-4000:]
+            raise RuntimeError(f"mypyc failed (exit {done.returncode}):\n{tail}")
+        staging = Path(tempfile.mkdtemp(prefix=f"{target.name}.", dir=_ensure(target.parent)))
+        try:
+            (staging / "centralita" / "core").mkdir(parents=True)
+            suffix = str(sysconfig.get_config_var("EXT_SUFFIX"))
+            for name in MODULES:
+                built = work / "centralita" / "core" / f"{name}{suffix}"
+                shutil.copy2(built, staging / "centralita" / "core" / built.name)
+            for shared in work.glob(f"*__mypyc{suffix}"):
+                shutil.copy2(shared, staging / shared.name)
+            (staging / _MARKER).write_text(source_key() + "\n", encoding="utf-8")
+            if target.exists():
+                shutil.rmtree(target)
+            staging.rename(target)  # appears complete or not at all
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    if not quiet:
+        print(f"native: built {len(MODULES)} modules into {target}")
+    return target
+
+
+def _ensure(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def main(argv: list[str]) -> int:
+    command = argv[0] if argv else "status"
+    if command == "build":
+        try:
+            build(force="--force" in argv, quiet=False)
+        except RuntimeError as exc:
+            print(f"native: {exc}", file=sys.stderr)
+            return 1
+        return 0
+    if command == "status":
+        where = build_dir()
+        state = "built" if (where / _MARKER).is_file() else "not built"
+        print(f"native: {state} for these sources ({where}); in use: {is_compiled()}")
+        return 0
+    print("usage: scripts/native.py build [--force] | status", file=sys.stderr)
+    return 2
+
+
+_package = sys.modules.get(__name__.rpartition(".")[0])
+if _package is not None and hasattr(_package, "__path__"):  # imported by the package
+    activate(_package.__path__)
