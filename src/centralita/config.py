@@ -27,6 +27,7 @@ _NON_SETTING_ENV = {
     "CENTRALITA_CACHE",
     "CENTRALITA_NATIVE",
     "CENTRALITA_NATIVE_DIR",
+    "CENTRALITA_MEDIA_TOKEN",  # a media worker's TCP token (`centralita media`, `serve --media`)
 }
 _NON_SETTING_PREFIXES = ("CENTRALITA_TEST_",)
 

@@ -41,6 +41,9 @@ app.add_typer(bench.app, name="bench")
 from centralita.cli import ivr  # noqa: E402
 
 app.add_typer(ivr.app, name="ivr")
+from centralita.cli import media  # noqa: E402
+
+app.command("media")(media.media)
 from centralita.cli import recordings  # noqa: E402
 
 app.add_typer(recordings.app, name="recordings")

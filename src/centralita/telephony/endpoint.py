@@ -299,6 +299,12 @@ class EndpointCore:
                 prm.statusCode = status
             leg.hangup(prm)
 
+    def hangup_all(self) -> int:
+        count = len(self.legs)
+        with pj_errors("hangup-all"):
+            self._ep.hangupAllCalls()
+        return count
+
     def play_tone(self, call_id: str, freq_hz: int, volume: int) -> None:
         leg = self._leg(call_id)
         with pj_errors("play-tone", call_id=call_id, freq_hz=freq_hz):

@@ -82,6 +82,9 @@ class EngineConfig:
     #: More accounts registering from the same endpoint (a bank of phones, e.g. the
     #: demo's agents); their `RegistrationChanged` carry the user name.
     registrations: tuple[Registration, ...] = ()
+    #: Prefix of the call ids this engine gives legs ("c1", "c2", ...). A media worker
+    #: makes it unique per run, so a restarted worker never reuses an id of the last.
+    call_id_prefix: str = "c"
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +161,11 @@ class Engine:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
+
+    @property
+    def host(self) -> str:
+        """The address SIP and RTP are bound to."""
+        return self.config.host
 
     @property
     def uri(self) -> str:
@@ -247,6 +255,10 @@ class Engine:
     async def call_count(self) -> int:
         return await self._submit(lambda: len(self._core.legs))
 
+    async def hangup_all(self) -> int:
+        """Hang up every leg (BYE, or 603 to one not answered); how many there were."""
+        return await self._submit(self._core.hangup_all)
+
     async def _submit(self, fn: Callable[[], T]) -> T:
         future: concurrent.futures.Future[T] = concurrent.futures.Future()
         with self._accepting:  # no command slips in after the engine thread's last drain
@@ -263,11 +275,14 @@ class Engine:
         with contextlib.suppress(RuntimeError):  # the loop closed since the check
             loop.call_soon_threadsafe(self.events.put_nowait, event)
 
+    def _new_call_id(self) -> str:
+        return f"{self.config.call_id_prefix}{next(self._ids)}"
+
     def _run(self, ready: concurrent.futures.Future[int]) -> None:
         from centralita.telephony.endpoint import EndpointCore
 
         try:
-            self._core = EndpointCore(self.config, self._emit, lambda: f"c{next(self._ids)}")
+            self._core = EndpointCore(self.config, self._emit, self._new_call_id)
             port = self._core.start()
         except BaseException as exc:
             error = _detached(exc)
