@@ -55,6 +55,7 @@ def test_given_voice_demo_then_sip_callers_are_answered_by_the_robots_registered
         start = voice_demo_service(
             DEMO_TENANT, human_password=DEMO_PASSWORD, sip_port=0, registrar_port=0,
             settings=settings, calls_per_minute=40, talk=(2.0, 4.0), patience=(90, 90), seed=7,
+            media="worker",  # as `make demo` runs it
         )  # fmt: skip
         stop = await start(runner)
         try:

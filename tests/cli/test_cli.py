@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -14,7 +15,7 @@ import pytest
 
 from centralita import __version__
 from centralita.store import migrate
-from support import free_port, wait_for
+from support import free_port, require, wait_for
 
 CENTRALITA = shutil.which("centralita") or str(Path(os.sys.executable).with_name("centralita"))
 
@@ -158,3 +159,57 @@ def test_demo_answers_on_health_within_a_minute_on_sqlite(tmp_path):
     assert (tmp_path / "var" / "centralita.db").is_file()
     again = run("db", "current", cwd=tmp_path)
     assert again.stdout.startswith(f"database: {migrate.head()}")
+
+
+def test_serve_refuses_an_unknown_media_engine_naming_the_choices(tmp_path):
+    done = run("serve", "--sip-port", "5090", "--media", "elsewhere", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "error: --media must be in-process, worker, unix:PATH or tcp:HOST:PORT, not 'elsewhere'"
+    )
+
+
+@pytest.mark.slow
+def test_serve_with_sip_runs_the_media_worker_as_its_child_and_stops_it(tmp_path):
+    """`serve --sip-port` starts `centralita media` (its own process, its own session) and
+    stops it on Ctrl+C: no worker is left behind."""
+    require(importlib.util.find_spec("pjsua2") is not None, "pjsua2 (scripts/pjsua2/install.sh)")
+    assert run("db", "upgrade", cwd=tmp_path).returncode == 0
+    port, sip_port = free_port(), free_port()
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("CENTRALITA_")}
+    serve = subprocess.Popen(
+        [CENTRALITA, "serve", "--port", str(port), "--sip-port", str(sip_port)],
+        cwd=tmp_path,
+        env=clean,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+    def media_workers() -> list[int]:
+        children = Path(f"/proc/{serve.pid}/task/{serve.pid}/children").read_text().split()
+        return [
+            int(pid)
+            for pid in children
+            if b"media" in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        ]
+
+    try:
+
+        def healthy() -> dict[str, str] | None:
+            assert serve.poll() is None, serve.stdout.read() if serve.stdout else ""
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as r:
+                return json.load(r)
+
+        assert wait_for(healthy, timeout=60, what="/health")["status"] == "ok"
+        [worker] = wait_for(media_workers, timeout=10, what="the media worker")
+        assert os.getsid(worker) == worker != os.getsid(serve.pid)
+    finally:
+        serve.send_signal(signal.SIGINT)
+        output, _ = serve.communicate(timeout=40)
+    assert serve.returncode == 0, output
+    assert "media engine: worker" in output
+    assert (
+        not Path(f"/proc/{worker}").exists()
+        or "zombie" in Path(f"/proc/{worker}/status").read_text()
+    )

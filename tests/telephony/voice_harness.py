@@ -29,8 +29,9 @@ from centralita.demo import DEMO_TENANT
 from centralita.store import events
 from centralita.store.db import Store
 from centralita.store.models import Event, Tenant, User
-from centralita.telephony import Engine, EngineConfig
+from centralita.telephony.port import MediaPort
 from centralita.telephony.registrar import Registrar
+from centralita.telephony.worker_process import Media, MediaOptions, open_media
 from support import require
 from telephony.tel_helpers import HERE, SIPP_DIR, free_udp_port, start_agent_ua
 
@@ -81,13 +82,14 @@ def run(coro: Any, timeout: float = 100) -> Any:
 class Center:
     store: Store
     runner: Runner
-    engine: Engine
+    engine: MediaPort
     registrar: Registrar
     voice: VoiceCenter
     tenant_id: int
     agents: dict[str, str]  # username → core agent id
     tmp: Path
     registrar_events: list[Any]
+    media: Media
 
     def agent_state(self, username: str) -> tuple[str, str | None]:
         snap = self.runner.center.router.agent_snapshot(self.agents[username])
@@ -131,7 +133,10 @@ async def voice_center(
     ring_timeout: float = 15.0,
     auto_answer: tuple[str, ...] = (),
     settings: VoiceSettings | None = None,
+    media: str = "in-process",
 ) -> AsyncIterator[Center]:
+    """`media`: where the engine runs (`open_media`); "worker" is a `centralita media`
+    process on a fixed free SIP port, restarted on the same port if it dies."""
     store = Store.from_url(f"sqlite:///{db_file}")
     with store.read() as session:
         tenant_id = session.scalars(select(Tenant.id).where(Tenant.slug == DEMO_TENANT)).one()
@@ -154,8 +159,9 @@ async def voice_center(
     center = LiveCenter(store, directory)
     runner = Runner(center, LiveView(center))
     await runner.start()
-    engine = Engine(EngineConfig(port=0))
-    await engine.start()
+    sip_port = 0 if media == "in-process" else free_udp_port()
+    opened = await open_media(media, MediaOptions(sip_port=sip_port))
+    engine = opened.port
     book = StationBook(store, REALM)
     seen: list[Any] = []
     registrar = Registrar(book.credentials, port=0, realm=REALM, on_event=seen.append)
@@ -166,11 +172,11 @@ async def voice_center(
     voice = VoiceCenter(runner, engine, registrar, book, settings)
     await voice.start()
     try:
-        yield Center(store, runner, engine, registrar, voice, tenant_id, agents, tmp, seen)
+        yield Center(store, runner, engine, registrar, voice, tenant_id, agents, tmp, seen, opened)
     finally:
         await voice.stop()
         await registrar.stop()
-        await engine.stop()
+        await opened.stop()
         await runner.stop()
         store.dispose()
 

@@ -54,13 +54,13 @@ from centralita.telephony import (
     CallArrived,
     CallEnded,
     DigitReceived,
-    Engine,
-    EngineConfig,
     PlaybackFinished,
     TelephonyError,
     TelephonyEvent,
 )
+from centralita.telephony.port import MediaPort
 from centralita.telephony.registrar import Registrar, RegistrarEvent
+from centralita.telephony.worker_process import MediaOptions, open_media
 from centralita.tts import PromptCache
 
 if TYPE_CHECKING:
@@ -130,7 +130,7 @@ class VoiceCenter:
     def __init__(
         self,
         runner: Runner,
-        engine: Engine,
+        engine: MediaPort,
         registrar: Registrar,
         book: StationBook,
         settings: VoiceSettings | None = None,
@@ -645,25 +645,32 @@ async def start_voice(
     data_dir: Path | None = None,
     ivr_flows: Path | None = None,
     vosk_model: Path | None = None,
+    media: str = "in-process",
+    media_token: str | None = None,
+    media_options: MediaOptions | None = None,
 ) -> tuple[VoiceCenter, Callable[[], Coroutine[Any, Any, None]]]:
     """Start the engine, the registrar (on `registrar_port`, by default the port after
     `sip_port`) and the voice adapter on `runner`; with `data_dir`, also the call
     recorder (files under `data_dir/recordings`, legs spooled in `data_dir/spool`, each
     call as its recording policy says); with `ivr_flows`, the IVR flows of that
     directory run on calls to their numbers (`app/voice_ivr.py`; speech with the Vosk
-    model `vosk_model`, else pocketsphinx). Returns the voice center and its stop."""
-    engine = Engine(EngineConfig(host=host, port=sip_port))
+    model `vosk_model`, else pocketsphinx). `media` says where the SIP engine runs
+    (`telephony.worker_process.open_media`: "in-process", "worker" — a `centralita
+    media` child process, restarted if it dies — or "unix:PATH" / "tcp:HOST:PORT" of a
+    running worker). Returns the voice center and its stop."""
+    options = media_options or MediaOptions(host=host, sip_port=sip_port)
     book = StationBook(runner.center.store, realm)
     registrar_at = sip_port + 1 if registrar_port is None else registrar_port
     registrar = Registrar(book.credentials, host=host, port=registrar_at, realm=realm)
-    await engine.start()
+    opened = await open_media(media, options, token=media_token)
+    engine = opened.port
     try:
         await registrar.start()
         voice = VoiceCenter(runner, engine, registrar, book, settings)
         await voice.start()
     except BaseException:
         await registrar.stop()
-        await engine.stop()
+        await opened.stop()
         raise
     log.info("voice: SIP on %s, stations register at %s", engine.uri, registrar.uri)
     recorder = None
@@ -686,7 +693,7 @@ async def start_voice(
             await recorder.close()
         await voice.stop()
         await registrar.stop()
-        await engine.stop()
+        await opened.stop()
 
     return voice, stop
 
@@ -701,6 +708,8 @@ def voice_service(
     data_dir: Path | None = None,
     ivr_flows: Path | None = None,
     vosk_model: Path | None = None,
+    media: str = "in-process",
+    media_token: str | None = None,
 ) -> Callable[[Runner], Coroutine[Any, Any, Callable[[], Coroutine[Any, Any, None]]]]:
     """The voice adapter as an extra of the web app's lifespan (`create_app(extras=...)`):
     started with the live center, stopped before it."""
@@ -716,6 +725,8 @@ def voice_service(
             data_dir=data_dir,
             ivr_flows=ivr_flows,
             vosk_model=vosk_model,
+            media=media,
+            media_token=media_token,
         )
         return stop
 

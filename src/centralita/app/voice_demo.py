@@ -182,7 +182,7 @@ class VoiceDemo:
             ani = self.rng.choice(traffic.known_callers)
         else:
             ani = f"+57310{self.rng.randrange(10**7):07d}"
-        host = engine.config.host
+        host = engine.host
         leg = await engine.dial(
             f"sip:{dnis}@{host}:{engine.port}", {"P-Asserted-Identity": f"<sip:{ani}@{host}>"}
         )
@@ -217,6 +217,7 @@ def voice_demo_service(
     sip_port: int = 5060,
     registrar_port: int | None = None,
     settings: VoiceSettings | None = None,
+    media: str = "in-process",
     **options: Any,
 ) -> Callable[[Runner], Coroutine[Any, Any, Callable[[], Coroutine[Any, Any, None]]]]:
     """An extra for `create_app`: the voice adapter, the demo's robot agents logged in,
@@ -224,7 +225,12 @@ def voice_demo_service(
 
     async def start(runner: Runner) -> Callable[[], Coroutine[Any, Any, None]]:
         voice, stop_voice = await start_voice(
-            runner, host=host, sip_port=sip_port, registrar_port=registrar_port, settings=settings
+            runner,
+            host=host,
+            sip_port=sip_port,
+            registrar_port=registrar_port,
+            settings=settings,
+            media=media,
         )
         traffic = DemoTraffic(runner, tenant_slug, over_sip=True, humans=HUMAN_AGENTS)
         demo = VoiceDemo(voice, traffic, human_password=human_password, **options)

@@ -242,7 +242,7 @@ class VoiceOriginator(OriginatePort):
 
     async def dial_number(self, trunk: Trunk, number: str) -> str:
         """Place the INVITE to `number` through `trunk`, with its caller ID; the leg."""
-        identity = f"sip:{trunk.caller_id}@{self.voice.engine.config.host}"
+        identity = f"sip:{trunk.caller_id}@{self.voice.engine.host}"
         return await self.voice.engine.dial(
             trunk.uri_for(number), {"P-Asserted-Identity": f"<{identity}>"}, from_uri=identity
         )

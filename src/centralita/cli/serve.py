@@ -9,13 +9,31 @@ import typer
 
 from centralita.cli.common import ConfigOption, clear_errors, settings_from
 from centralita.config import ConfigError, Settings
-from centralita.errors import CentralitaError
+from centralita.errors import CentralitaError, Invalid
 from centralita.store import migrate
 from centralita.store.db import Store, check_connection
 
 
 class SchemaOutOfDate(CentralitaError):
     code = "schema-out-of-date"
+
+
+MediaOption = typer.Option(
+    "worker",
+    "--media",
+    help="where the SIP/RTP engine runs with --sip-port: 'worker' (a `centralita media` "
+    "process started and restarted by this one), 'in-process', or a running worker at "
+    "'unix:PATH' or 'tcp:HOST:PORT'",
+)
+
+
+def _media_spec(spec: str) -> str:
+    from centralita.telephony.worker_process import check_media_spec
+
+    try:
+        return check_media_spec(spec)
+    except ValueError as exc:
+        raise Invalid(str(exc), field="media") from None
 
 
 def ready_store(settings: Settings) -> Store:
@@ -59,12 +77,20 @@ def serve(
     sip_port: int | None = typer.Option(
         None, help="also answer calls: SIP on this UDP port, stations register on the next"
     ),
+    media: str = MediaOption,
+    media_token: str | None = typer.Option(
+        None,
+        envvar="CENTRALITA_MEDIA_TOKEN",
+        help="token for a media worker at tcp:HOST:PORT (env CENTRALITA_MEDIA_TOKEN)",
+        show_default=False,
+    ),
 ) -> None:
     """Run the contact center: web pages and API (the database must be upgraded first)."""
     from centralita.app.recording_recover import recover_data_dir
     from centralita.app.voice import voice_service
 
     with clear_errors():
+        media = _media_spec(media)
         settings = settings_from(config, host=host, port=port)
         flows = settings.ivr_flows_dir
         if sip_port is not None and flows is not None and not flows.is_dir():
@@ -82,11 +108,16 @@ def serve(
                 data_dir=settings.data_dir,
                 ivr_flows=flows,
                 vosk_model=settings.ivr_vosk_model,
+                media=media,
+                media_token=media_token,
             ),
         )
     )
     if sip_port is not None:
-        typer.echo(f"Calls: sip:{settings.host}:{sip_port}; stations register on {sip_port + 1}")
+        typer.echo(
+            f"Calls: sip:{settings.host}:{sip_port}; stations register on {sip_port + 1}; "
+            f"media engine: {media}"
+        )
     _run(settings, store, extras=voice)
 
 
@@ -105,12 +136,14 @@ def demo(
         help="real SIP traffic: callers and the robot agents' phones through the engine on "
         "this UDP port; softphones register on the next (see the README)",
     ),
+    media: str = MediaOption,
 ) -> None:
     """Set up the database, seed the demo company and run the center with live traffic."""
     from centralita.app.demo_traffic import HUMAN_AGENTS, demo_traffic
     from centralita.demo import DEMO_PASSWORD, DEMO_TENANT, DEMO_USERS, seed_demo
 
     with clear_errors():
+        media = _media_spec(media)
         settings = settings_from(config, host=host, port=port)
         migrate.upgrade(settings.database_url_plain)
         store = ready_store(settings)
@@ -138,7 +171,11 @@ def demo(
         f"password '{DEMO_PASSWORD}'"
     )
     voice = voice_demo_service(
-        DEMO_TENANT, human_password=DEMO_PASSWORD, host=settings.host, sip_port=sip_port
+        DEMO_TENANT,
+        human_password=DEMO_PASSWORD,
+        host=settings.host,
+        sip_port=sip_port,
+        media=media,
     )
     _run(settings, store, extras=(voice,))
 
