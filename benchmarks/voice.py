@@ -3,11 +3,13 @@
 
 Defaults: 300 calls at 50 a second, each held 15 s, engine bridge at 16 kHz, the
 engine's media quality (`EngineConfig.media_quality`; 8 is PJSUA's own default, 2 the
-cheapest resampler). sipp calls a center on 127.0.0.1 whose one worker answers each call,
-queues it, offers it to an agent and bridges it with the agent's PJSIP phone (a bank of
-registered, auto-answering phones in another process). Prints JSON: calls bridged at
-once, set-up rate, worker CPU share and peak memory, failed calls (logic in
-centralita.perf.voice). Needs sipp and the pjsua2 build.
+cheapest resampler). sipp calls a center on 127.0.0.1 that answers each call, queues
+it, offers it to an agent and bridges it with the agent's PJSIP phone (a bank of
+registered, auto-answering phones in another process); the SIP/RTP engine runs in the
+center's media worker process (`centralita media`), as `serve` runs it. Prints JSON:
+calls bridged at once, set-up rate, the media worker's CPU share and peak memory, the
+center process's, failed calls (logic in centralita.perf.voice). Needs sipp and the
+pjsua2 build.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""The voice benchmark end to end, small: sipp as the carrier, the center's worker, a bank
-of agents' PJSIP phones, 10 bridged calls and the JSON figures."""
+"""The voice benchmark end to end, small: sipp as the carrier, the center and its media
+worker, a bank of agents' PJSIP phones, 10 bridged calls and the JSON figures."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ KEYS = {
     "calls_per_second",
     "worker_cpu_share",
     "worker_rss_mb",
+    "center_cpu_share",
+    "center_rss_mb",
     "failed_calls",
 }
 
@@ -40,6 +42,8 @@ def test_bench_voice_bridges_10_calls_to_agents_phones_all_at_once_and_none_fail
     assert figures["worker_errors"] == 0, figures
     assert 0 < figures["worker_cpu_share"] < 2, figures
     assert 0 < figures["worker_rss_mb"] < 1024, figures
+    assert 0 < figures["center_cpu_share"] < 2, figures  # the center apart from the media
+    assert 0 < figures["center_rss_mb"] < 1024, figures
     # the calls still bridged at the first hang-up had RTP in and out on both legs
     rtp = figures["rtp_at_first_hangup"]
     assert rtp["calls"] >= 5 and rtp["both_ways"] == rtp["calls"], figures

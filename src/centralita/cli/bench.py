@@ -58,9 +58,11 @@ def voice(
     clock_rate: int = typer.Option(16000, help="Engine conference-bridge rate (8000 or 16000)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
-    """sipp calls a center on 127.0.0.1 (one worker: engine, registrar, queue, core); each
-    call is offered to an agent whose PJSIP phone (registered, auto-answer) answers, and is
-    bridged. Prints bridged calls at once, set-up rate, worker CPU and memory, failures."""
+    """sipp calls a center on 127.0.0.1 (the center process: registrar, queue, core; its
+    media worker process: the SIP/RTP engine, as `serve` runs them); each call is offered
+    to an agent whose PJSIP phone (registered, auto-answer) answers, and is bridged.
+    Prints bridged calls at once, set-up rate, the media worker's and the center's CPU
+    and memory, failures."""
     from centralita.perf.voice import run
 
     figures = run(calls=calls, rate=rate, hold_seconds=hold, clock_rate=clock_rate)

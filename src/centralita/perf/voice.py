@@ -1,12 +1,16 @@
 """Voice benchmark: sipp on 127.0.0.1 places N calls that a whole center bridges to agents.
 
-Three processes, as in production with a carrier and agents' phones:
+Four processes, as `centralita serve --sip-port` runs with a carrier and agents' phones:
 
-* the **worker** (`python -m centralita.perf.voice worker`): the center's real call path
-  in one process — a SQLite store, the live center on a `Runner`, the SIP `Engine`, the
-  stations' `Registrar` and `VoiceCenter`: each call is answered, put in the queue with
-  music (`intake` → core), offered to the agent the core chose, the agent's registered
-  station is called (auto-answer) and, once it answers, bridged both ways;
+* the **center** (`python -m centralita.perf.voice center`): the center's real call
+  path — a SQLite store, the live center on a `Runner`, the stations' `Registrar` and
+  `VoiceCenter`, driving the media worker through `RemoteEngine`: each call is answered,
+  put in the queue with music (`intake` → core), offered to the agent the core chose,
+  the agent's registered station is called (auto-answer) and, once it answers, bridged
+  both ways;
+* the **media worker** (`centralita media`, started by the center as `serve` starts it):
+  the SIP `Engine` (PJSIP: SIP, RTP, the conference bridge), commands and events over
+  a Unix socket;
 * the **phones** (`python -m centralita.app.voice_phones`): one PJSIP process with one
   registering account per agent's station (digest), answering at once, playing a tone
   and never hanging up first;
@@ -17,16 +21,18 @@ The company is synthetic: one queue (no wrap-up), one agent and one station per 
 so every call finds an agent at once and about `rate × hold_seconds` (at most `calls`)
 are bridged at the same time.
 
-Figures: `concurrent_calls` (most calls bridged at once, counted by the worker from
+Figures: `concurrent_calls` (most calls bridged at once, counted by the center from
 `VoiceCenter`'s call listeners: "bridged" up, the caller leg "ended" down),
 `calls_per_second` (bridges a second from the first to the last), `worker_cpu_share`
-(worker CPU time ÷ wall time from sipp's first call to its end, from /proc/PID/stat;
-1.0 = one core; `worker_cpu_share_all_up` the same while every call was bridged),
-`worker_rss_mb` (peak resident set, VmHWM), `failed_calls` (calls not both completed by
-sipp and bridged by the worker) and `sip_retransmissions` (sipp's; above 0 means a
-reply came late). `rtp_at_first_hangup` samples both legs of every call bridged when the
-first one ends: `both_ways` of them had RTP in and out on the caller's and the agent's leg.
-`left_in_core` counts interactions the router still holds once every call ended (0).
+(the media worker's CPU time ÷ wall time from sipp's first call to its end, from
+/proc/PID/stat; 1.0 = one core; `worker_cpu_share_all_up` the same while every call was
+bridged), `worker_rss_mb` (its peak resident set, VmHWM), `center_cpu_share`,
+`center_cpu_share_all_up` and `center_rss_mb` the same for the center process,
+`failed_calls` (calls not both completed by sipp and bridged by the center) and
+`sip_retransmissions` (sipp's; above 0 means a reply came late). `rtp_at_first_hangup`
+samples both legs of every call bridged when the first one ends: `both_ways` of them had
+RTP in and out on the caller's and the agent's leg. `left_in_core` counts interactions
+the router still holds once every call ended (0), `legs_left` the worker's legs (0).
 """
 
 from __future__ import annotations
@@ -147,25 +153,29 @@ def run(
         scenario = work / "caller.xml"
         scenario.write_text(SCENARIO.replace("TONE_FILE", str(tone)), encoding="latin-1")
         phones = build_center(work / "centralita.db", calls)
-        worker_args = [str(work), str(calls), str(clock_rate), str(media_quality)]
-        worker = spawn(["centralita.perf.voice", "worker", *worker_args], work / "worker.log")
+        center_args = [str(work), str(calls), str(clock_rate), str(media_quality)]
+        center = spawn(["centralita.perf.voice", "center", *center_args], work / "worker.log")
         bank = None
         try:
-            started, bank = start_phone_bank(worker, work, phones)
+            started, bank = start_phone_bank(center, work, phones)
+            media = int(started["media_pid"])
             load_average = os.getloadavg()[0]
-            cpu_before, started_at = _cpu_seconds(worker.pid), time.monotonic()
+            before = _cpu_seconds(media), _cpu_seconds(center.pid)
+            started_at = time.monotonic()
             sipp_rc, sipp_cpu = run_sipp(
                 sipp, scenario, work, int(started["port"]), calls, rate, hold_seconds
             )
             wall = time.monotonic() - started_at
-            cpu = _cpu_seconds(worker.pid) - cpu_before
+            cpu = _cpu_seconds(media) - before[0]
+            center_cpu = _cpu_seconds(center.pid) - before[1]
             phones_cpu = _cpu_seconds(bank.pid)
-            rss_mb = _peak_rss_kb(worker.pid) / 1024
-            worker.send_signal(signal.SIGTERM)
-            counts = read_json(worker, work / "counts.json", 60)
-            worker.wait(30)
+            rss_mb = _peak_rss_kb(media) / 1024
+            center_rss_mb = _peak_rss_kb(center.pid) / 1024
+            center.send_signal(signal.SIGTERM)
+            counts = read_json(center, work / "counts.json", 60)
+            center.wait(30)
         finally:
-            for proc in (bank, worker):
+            for proc in (bank, center):
                 stop_process(proc)
         stats = _sipp_stats(work / "stats.csv")
         log = (work / "worker.log").read_text(errors="replace")
@@ -182,8 +192,11 @@ def run(
         "calls_per_second": round((bridged - 1) / span, 1) if bridged > 1 and span > 0 else 0.0,
         "worker_cpu_share": round(cpu / wall, 3),
         "worker_cpu_share_all_up": round(counts.get("plateau_cpu_share", 0.0), 3),
-        "all_up_seconds": round(counts.get("plateau_seconds", 0.0), 1),
         "worker_rss_mb": round(rss_mb, 1),
+        "center_cpu_share": round(center_cpu / wall, 3),
+        "center_cpu_share_all_up": round(counts.get("plateau_center_cpu_share", 0.0), 3),
+        "center_rss_mb": round(center_rss_mb, 1),
+        "all_up_seconds": round(counts.get("plateau_seconds", 0.0), 1),
         "failed_calls": calls - min(completed, bridged),
         "sipp_failed_calls": stats.get("FailedCall(C)", calls),
         "successful_calls": completed,
@@ -199,7 +212,8 @@ def run(
         "load_seconds": round(wall, 1),
         "machine_load_average_1m": round(load_average, 2),
         "cpus": os.cpu_count(),
-        "media": "caller (sipp) and agent (PJSIP phone) bridged both ways in the worker",
+        "media": "caller (sipp) and agent (PJSIP phone) bridged both ways in the media "
+        "worker (`centralita media`), driven by the center over a Unix socket",
     }
 
 
@@ -428,7 +442,7 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
     partial.rename(path)
 
 
-# --- the worker (a subprocess: PJSIP allows one endpoint per process) -----------------
+# --- the center (a subprocess; it starts the media worker as `serve` does) ------------
 async def _worker(work: Path, calls: int, clock_rate: int, quality: int) -> dict[str, Any]:
     from centralita.app.center import LiveCenter
     from centralita.app.live import LiveView
@@ -436,8 +450,8 @@ async def _worker(work: Path, calls: int, clock_rate: int, quality: int) -> dict
     from centralita.app.voice import VoiceCall, VoiceCenter, VoiceSettings
     from centralita.app.voice_stations import StationBook
     from centralita.store.db import Store
-    from centralita.telephony import Engine
     from centralita.telephony.registrar import Registrar
+    from centralita.telephony.worker_process import MediaOptions, open_media
 
     counts: dict[str, Any] = {"bridged": 0, "most_bridged": 0}
     counts["first_bridge_at"] = counts["last_bridge_at"] = 0.0
@@ -447,13 +461,14 @@ async def _worker(work: Path, calls: int, clock_rate: int, quality: int) -> dict
     center = LiveCenter.from_store(store)
     runner = Runner(center, LiveView(center))
     await runner.start()
-    config = EngineConfig(
-        port=0, max_calls=2 * calls + 10, clock_rate=clock_rate, media_quality=quality
+    options = MediaOptions(
+        sip_port=0, max_calls=2 * calls + 10, clock_rate=clock_rate, media_quality=quality
     )
     book = StationBook(store, REALM)
     registrar = Registrar(book.credentials, port=0, realm=REALM)
     up: set[str] = set()  # interactions bridged and not yet over
-    plateau: tuple[float, float] | None = None
+    plateau: tuple[float, float, float] | None = None
+    media_pid = 0
     sampling: list[asyncio.Task[None]] = []
 
     def listen(what: str, call: VoiceCall, leg: str) -> None:
@@ -466,13 +481,16 @@ async def _worker(work: Path, calls: int, clock_rate: int, quality: int) -> dict
             counts["last_bridge_at"] = now
             counts["most_bridged"] = max(counts["most_bridged"], len(up))
             if len(up) == calls:  # every call is bridged: the plateau starts
-                plateau = (now, time.process_time())
+                plateau = (now, time.process_time(), _cpu_seconds(media_pid))
         elif what == "ended" and leg == call.caller and call.interaction_id in up:
             if plateau is not None and len(up) == calls:  # the plateau ends
                 wall = time.monotonic() - plateau[0]
                 if wall > 0:
                     counts["plateau_seconds"] = wall
-                    counts["plateau_cpu_share"] = (time.process_time() - plateau[1]) / wall
+                    media_cpu = _cpu_seconds(media_pid) - plateau[2]
+                    counts["plateau_cpu_share"] = media_cpu / wall
+                    center_cpu = time.process_time() - plateau[1]
+                    counts["plateau_center_cpu_share"] = center_cpu / wall
             if "rtp" not in counts:  # the first hang-up: RTP of the calls still bridged
                 counts["rtp"] = {}
                 others = [  # newest first: the oldest are the next to hang up
@@ -483,7 +501,11 @@ async def _worker(work: Path, calls: int, clock_rate: int, quality: int) -> dict
                 sampling.append(asyncio.create_task(_rtp_sample(voice, others, counts["rtp"])))
             up.discard(call.interaction_id)
 
-    async with Engine(config) as engine:
+    media = await open_media("worker", options)
+    engine = media.port
+    assert media.worker is not None and media.worker.pid is not None
+    media_pid = media.worker.pid
+    try:
         await registrar.start()
         voice = VoiceCenter(
             runner, engine, registrar, book, VoiceSettings(prompts_dir=work / "prompts")
@@ -491,7 +513,8 @@ async def _worker(work: Path, calls: int, clock_rate: int, quality: int) -> dict
         voice.call_listeners.append(listen)
         await voice.start()
         try:
-            write_json(work / "port.json", {"port": engine.port, "registrar": registrar.uri})
+            started = {"port": engine.port, "registrar": registrar.uri, "media_pid": media_pid}
+            write_json(work / "port.json", started)
             await log_in_when_registered(voice, registrar, stop, work)
             await stop.wait()
             for task in sampling:
@@ -506,6 +529,8 @@ async def _worker(work: Path, calls: int, clock_rate: int, quality: int) -> dict
             await voice.stop()
             await registrar.stop()
             await runner.stop()
+    finally:
+        await media.stop()
     store.dispose()
     return counts
 
@@ -530,7 +555,7 @@ async def _rtp_sample(voice: Any, calls: list[Any], sample: dict[str, int]) -> N
             sample["rx_lost"] += stats.rx_lost
 
 
-if __name__ == "__main__" and sys.argv[1:2] == ["worker"]:
+if __name__ == "__main__" and sys.argv[1:2] == ["center"]:
     work_dir = Path(sys.argv[2])
     write_json(
         work_dir / "counts.json",
