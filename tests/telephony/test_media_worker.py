@@ -19,19 +19,19 @@ from centralita.telephony import NoSuchCall
 from centralita.telephony.remote import RemoteEngine
 from centralita.telephony.wire import TokenRefused
 from support import free_port
-from telephony.tel_helpers import stop_process
+from telephony.tel_helpers import SIPP_DIR, free_udp_port, stop_process, wait_process
 
 pytestmark = pytest.mark.timeout(60)
 TOKEN = "a-shared-secret"
 
 
 @asynccontextmanager
-async def worker(tmp: Path, *args: str) -> AsyncIterator[Path]:
+async def worker(tmp: Path, *args: str, sip_port: int = 0) -> AsyncIterator[Path]:
     sock = tmp / "media.sock"
     with (tmp / "worker.log").open("wb") as out:
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "centralita.cli.main", "media",
-            "--socket", str(sock), "--sip-port", "0", *args,
+            "--socket", str(sock), "--sip-port", str(sip_port), *args,
             stdout=out, stderr=asyncio.subprocess.STDOUT,
         )  # fmt: skip
     try:
@@ -93,6 +93,10 @@ def test_given_bad_requests_then_each_gets_an_error_naming_it_and_the_worker_kee
             assert no_id["error"]["field"] == "id"
             huge = await c.ask(b'{"id": 4, "op": "' + b"x" * 70_000 + b'"}\n')
             assert huge["error"]["field"] == "line"
+            deep = await c.ask(b"[" * 60_000 + b"\n")
+            assert deep["error"]["field"] == "line"
+            latin = await c.ask(b'{"id": 4, "op": "\xff"}\n')
+            assert latin["error"]["field"] == "line"
             # the engine's own refusals keep their codes
             gone = await c.ask({"id": 5, "op": "hangup", "args": {"call_id": "c404"}})
             assert gone["error"] == {
@@ -154,3 +158,27 @@ def test_given_no_token_then_the_worker_refuses_to_listen_on_tcp(tmp_path: Path)
     )
     assert result.exit_code == 2
     assert "--tcp needs --token" in result.output
+
+
+def test_given_no_center_connected_when_a_call_arrives_then_the_worker_answers_503(
+    pjsua2: ModuleType, sipp: str, tmp_path: Path
+) -> None:
+    """Nobody would drive the call: refused at once, not left ringing (sipp exits 0 only
+    on the 503, and ACKs it); the worker holds no leg afterwards."""
+    sip_port = free_udp_port()
+
+    async def scenario() -> None:
+        async with worker(tmp_path, sip_port=sip_port) as sock:
+            argv = [f"127.0.0.1:{sip_port}", "-sf", str(SIPP_DIR / "uac_no_center.xml")]
+            argv += ["-s", "6015550100", "-key", "ani", "3001234567", "-key", "pt", "0"]
+            argv += ["-key", "codec", "PCMU/8000", "-mp", str(free_udp_port())]
+            argv += ["-i", "127.0.0.1", "-mi", "127.0.0.1", "-m", "1", "-nostdin"]
+            argv += ["-timeout", "20s", "-timeout_error"]
+            carrier = await asyncio.create_subprocess_exec(
+                sipp, *argv, stdout=asyncio.subprocess.DEVNULL, cwd=tmp_path
+            )
+            assert await wait_process(carrier, 30) == 0
+            async with RemoteEngine(f"unix:{sock}") as remote:
+                assert await remote.call_count() == 0
+
+    asyncio.run(scenario())

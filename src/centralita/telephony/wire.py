@@ -144,6 +144,8 @@ def parse_request(line: bytes) -> Request:
         message = json.loads(line)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InvalidRequest(f"the line is not JSON: {exc}", field="line") from None
+    except RecursionError:
+        raise InvalidRequest("the line nests too deep", field="line") from None
     if not isinstance(message, dict):
         raise InvalidRequest("a request is a JSON object", field="line")
     request_id = message.get("id")
