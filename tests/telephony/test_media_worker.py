@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from centralita.telephony import NoSuchCall
+from centralita.telephony import CallAnswered, NoSuchCall
 from centralita.telephony.remote import RemoteEngine
 from centralita.telephony.wire import TokenRefused
 from support import free_port
@@ -180,5 +180,36 @@ def test_given_no_center_connected_when_a_call_arrives_then_the_worker_answers_5
             assert await wait_process(carrier, 30) == 0
             async with RemoteEngine(f"unix:{sock}") as remote:
                 assert await remote.call_count() == 0
+
+    asyncio.run(scenario())
+
+
+def test_given_a_call_up_when_its_center_disconnects_then_the_worker_hangs_it_up(
+    pjsua2: ModuleType, sipp: str, tmp_path: Path
+) -> None:
+    """The center has reported the legs ended (`worker-lost`) when its connection
+    broke, so the worker must not keep them: the answered number gets a BYE (sipp exits
+    0 only on it) and the worker holds no leg."""
+    number_port = free_udp_port()
+
+    async def scenario() -> None:
+        async with worker(tmp_path) as sock:
+            argv = ["-sf", str(SIPP_DIR / "uas_answer.xml"), "-p", str(number_port)]
+            argv += ["-mp", str(free_udp_port()), "-i", "127.0.0.1", "-mi", "127.0.0.1"]
+            argv += ["-m", "1", "-nostdin", "-timeout", "30s", "-timeout_error"]
+            number = await asyncio.create_subprocess_exec(
+                sipp, *argv, stdout=asyncio.subprocess.DEVNULL, cwd=tmp_path
+            )
+            center = RemoteEngine(f"unix:{sock}")
+            await center.start()
+            leg = await center.dial(f"sip:6015550111@127.0.0.1:{number_port}")
+            event = await asyncio.wait_for(center.events.get(), 10)
+            while not isinstance(event, CallAnswered):  # CallRinging first
+                event = await asyncio.wait_for(center.events.get(), 10)
+            assert event.call_id == leg
+            await center.stop()  # the center goes away with the call up
+            assert await wait_process(number, 30) == 0
+            async with RemoteEngine(f"unix:{sock}") as again:
+                assert await again.call_count() == 0
 
     asyncio.run(scenario())
