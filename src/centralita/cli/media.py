@@ -36,7 +36,7 @@ def media(
     token: str | None = typer.Option(
         None,
         envvar="CENTRALITA_MEDIA_TOKEN",
-        help="shared secret TCP clients must say hello with (env CENTRALITA_MEDIA_TOKEN)",
+        help="shared secret TCP clients must say hello with",
         show_default=False,
     ),
     sip_host: str = typer.Option("127.0.0.1", help="address for SIP and RTP"),

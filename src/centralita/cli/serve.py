@@ -81,7 +81,7 @@ def serve(
     media_token: str | None = typer.Option(
         None,
         envvar="CENTRALITA_MEDIA_TOKEN",
-        help="token for a media worker at tcp:HOST:PORT (env CENTRALITA_MEDIA_TOKEN)",
+        help="token for a media worker at tcp:HOST:PORT",
         show_default=False,
     ),
 ) -> None:
