@@ -7,7 +7,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib.util
+import os
 import shutil
+import signal
 import wave
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -26,7 +28,7 @@ from centralita.recording.storage import LocalStorage
 from centralita.store.actions.recordings import do_set_recording_policy
 from centralita.store.models import Event, Recording, RecordingTag
 from support import require
-from telephony.tel_helpers import goertzel_share, until, wait_process
+from telephony.tel_helpers import goertzel_share, stop_process, until, wait_process
 from telephony.voice_harness import (
     Center,
     bridged_call,
@@ -106,8 +108,9 @@ async def recording_center(
     policy: dict[str, Any] | None = None,
     spool: Path | None = None,
     auto_answer: tuple[str, ...] = ("ana",),
+    media: str = "in-process",
 ) -> AsyncIterator[tuple[Center, CallRecorder]]:
-    async with voice_center(db_file, tmp, auto_answer=auto_answer) as c:
+    async with voice_center(db_file, tmp, auto_answer=auto_answer, media=media) as c:
         if policy:
             with c.store.transaction() as tx:
                 do_set_recording_policy(
@@ -357,6 +360,54 @@ def test_given_the_worker_dies_mid_call_then_start_up_finishes_the_recording_fro
     assert left_tones.count(CALLER_HZ) >= 12 and AGENT_HZ not in left_tones, left_tones
     assert right_tones.count(AGENT_HZ) >= 12 and CALLER_HZ not in right_tones, right_tones
     assert not crash.joinpath(call_dir.name).exists()
+
+
+def test_given_the_media_worker_is_killed_mid_call_then_the_recording_is_finished_from_the_spool(
+    db_file: Path, tmp_path: Path
+) -> None:
+    """The worker dies with the call (its takes' WAV headers never finished): the
+    recorder finishes the recording from what was written, as start-up does after a
+    crash, tagged `interrupted`; nothing is left in the spool."""
+
+    async def scenario() -> None:
+        policy = {"format": "wav"}
+        async with recording_center(db_file, tmp_path, policy=policy, media="worker") as (
+            c,
+            recorder,
+        ):
+            assert c.media.worker is not None and c.media.worker.pid is not None
+            phone, caller, call = await talk(c, tmp_path, hangup_after=30)
+            await media_flows(c, call.caller, 100)  # 2 s recorded
+            os.kill(c.media.worker.pid, signal.SIGKILL)
+            await until(lambda: recorder.finished, 30, "the recording to be finished")
+            assert [r.state for r in rows(c)] == ["complete"]
+            for process in (phone, caller):
+                await stop_process(process)
+
+    run(scenario())
+    [row] = rows_of(tmp_path)
+    assert (row.error or "").startswith("interrupted"), row.error
+    assert 1.5 < (row.duration_seconds or 0) < 6, row.duration_seconds
+    assert row.key is not None
+    rate, (left, right) = channels(tmp_path / "recordings" / row.key)
+    left_tones = block_tones(left, rate, [AGENT_HZ, CALLER_HZ])
+    right_tones = block_tones(right, rate, [AGENT_HZ, CALLER_HZ])
+    assert left_tones.count(CALLER_HZ) >= 12 and AGENT_HZ not in left_tones, left_tones
+    assert right_tones.count(AGENT_HZ) >= 12 and CALLER_HZ not in right_tones, right_tones
+    assert not any((tmp_path / "spool").glob("*/*.wav"))
+
+
+def rows_of(tmp_path: Path) -> list[Recording]:
+    from centralita.store.db import Store
+
+    store = Store.from_url(f"sqlite:///{tmp_path / 'centralita.db'}")
+    try:
+        with store.read() as session:
+            found = list(session.scalars(select(Recording)))
+            session.expunge_all()
+            return found
+    finally:
+        store.dispose()
 
 
 def test_given_recording_from_arrival_then_the_wait_in_queue_is_on_the_caller_channel_only(

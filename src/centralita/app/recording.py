@@ -114,6 +114,8 @@ class _Tape:
     ended: set[str] = field(default_factory=set)
     spans: list[_Span] = field(default_factory=list)
     agent_legs: int = 0
+    #: The media worker's losses when the call was first recorded (`RemoteEngine`).
+    worker_losses: int = 0
 
     def open_span(self) -> _Span | None:
         return next((s for s in self.spans if s.stop is None), None)
@@ -229,6 +231,7 @@ class CallRecorder:
                 "caller_number": row.ani,
             }
         tape = _Tape(call, meta, policy, self.spool / call.interaction_id)
+        tape.worker_losses = self._worker_losses()
         self.tapes[call.interaction_id] = tape
         return tape
 
@@ -468,8 +471,15 @@ class CallRecorder:
         return span
 
     # --- rendering -------------------------------------------------------------------
+    def _worker_losses(self) -> int:
+        losses: int = getattr(self.voice.engine, "losses", 0)
+        return losses
+
     async def _finish(self, tape: _Tape) -> None:
         self.tapes.pop(tape.call.interaction_id, None)
+        if self._worker_losses() != tape.worker_losses:
+            await self._recover_lost(tape)
+            return
         try:
             await self.voice.engine.call_count()  # the engine has reaped the ended legs
             loop = asyncio.get_running_loop()
@@ -487,6 +497,32 @@ class CallRecorder:
                     await self._fail(span.row_id, "render", _reason(exc))
         finally:
             await asyncio.to_thread(shutil.rmtree, tape.spool, True)
+
+    async def _recover_lost(self, tape: _Tape) -> None:
+        """The media worker died during the call: it never closed the takes, so finish the
+        recordings from the spool as `serve` does at start-up after a crash (headers
+        repaired, what was written kept, tagged `interrupted`)."""
+        from centralita.app.recording_recover import Recovered, recover_call
+
+        self._journal(tape)  # the spans' ends as the center saw them
+        rows = [
+            s.row_id
+            for s in tape.spans
+            if s.row_id not in self.finished and s.row_id not in self._failed
+        ]
+        done = Recovered()
+        await asyncio.to_thread(
+            recover_call, self.store, self.storage, tape.spool, tape.call.interaction_id, rows, done
+        )
+        log.warning(
+            "recording: the media worker was lost during %s; %d recordings finished from "
+            "the spool, %d failed", tape.call.interaction_id, len(done.finished), len(done.failed),
+        )  # fmt: skip
+        self._failed.update(done.failed)
+        for row_id in done.finished:
+            self.finished.append(row_id)
+            if tape.policy.format != "wav":
+                self.converter.submit(row_id)
 
     async def _render(self, tape: _Tape, span: _Span) -> None:
         assert span.stop is not None

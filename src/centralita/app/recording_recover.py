@@ -89,7 +89,7 @@ def recover(store: Store, storage: Storage, spool: Path) -> Recovered:
             ):
                 calls[interaction_id].append(row_id)
         for interaction_id, row_ids in calls.items():
-            _recover_call(store, storage, spool / interaction_id, interaction_id, row_ids, done)
+            recover_call(store, storage, spool / interaction_id, interaction_id, row_ids, done)
         if spool.is_dir():  # what is left is spool of recordings already finished
             for left in spool.iterdir():
                 if left.is_dir():
@@ -100,10 +100,13 @@ def recover(store: Store, storage: Storage, spool: Path) -> Recovered:
     return done
 
 
-def _recover_call(
+def recover_call(
     store: Store, storage: Storage, spool: Path, interaction_id: str, row_ids: list[int],
     done: Recovered,
 ) -> None:  # fmt: skip
+    """Finish `row_ids` of one call from its spool (the takes' headers repaired), or
+    fail them; the spool is removed. Also the recorder's way when the media worker
+    died during a call."""
     try:
         doc = json.loads((spool / MANIFEST).read_text())
         takes, end = _takes(spool, doc)
