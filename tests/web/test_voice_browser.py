@@ -105,8 +105,9 @@ def test_supervisor_listens_barges_and_stops_on_the_wallboard_in_spanish(
     iid = _talking(server, ana_id)
     board = sign_in(browser, server, "supervisora", lang="es")
     listen, barge = (board.get_by_test_id(f"monitor-{m}-{ana_id}") for m in ("listen", "barge"))
-    stop, tag = board.get_by_test_id(f"monitor-stop-{ana_id}"), board.get_by_test_id(
-        f"monitoring-{ana_id}"
+    stop, tag = (
+        board.get_by_test_id(f"monitor-stop-{ana_id}"),
+        board.get_by_test_id(f"monitoring-{ana_id}"),
     )
     expect(listen).to_have_text("Escuchar")
     expect(board.get_by_test_id(f"monitor-whisper-{ana_id}")).to_have_text("Susurrar")
