@@ -147,3 +147,72 @@ def test_given_bridged_call_when_supervisor_whispers_over_http_then_agent_hears_
     caller_heard = blocks_hearing(caller_wav, SUPERVISOR_HZ)
     assert agent_heard >= 10 and caller_heard <= 1, (agent_heard, caller_heard)
     assert blocks_hearing(agent_wav, CALLER_HZ) >= 20  # the call goes on throughout
+
+
+ANA_HZ, CARLOS_HZ = 700, 1000
+
+
+def test_given_call_on_anas_desk_when_she_consults_carlos_and_completes_over_http_then_he_has_it(
+    db_file: Path, tmp_path: Path
+) -> None:
+    caller_wav, carlos_wav = tmp_path / "caller-heard.wav", tmp_path / "carlos-heard.wav"
+
+    async def scenario() -> None:
+        async with (
+            voice_center(db_file, tmp_path, auto_answer=("ana", "carlos")) as c,
+            web_app(c) as url,
+        ):
+            phones = [
+                await c.phone("ana.log", "ana", "--tone", str(ANA_HZ)),
+                await c.phone(
+                    "carlos.log", "carlos", "--tone", str(CARLOS_HZ), "--record", str(carlos_wav)
+                ),
+            ]
+            await until(
+                lambda: c.registrar.contacts("1001") and c.registrar.contacts("1002"),
+                20,
+                "both phones to register",
+            )
+            c.runner.handle(AgentLoggedIn(c.agents["ana"]))
+            caller = await start_caller(c, caller_wav, CALLER_HZ)
+            call = await until(lambda: bridged_call(c), 30, "ana's bridge")
+            iid = call.interaction_id
+            await media_flows(c, call.caller, 50)
+            c.runner.handle(AgentLoggedIn(c.agents["carlos"]))
+            ana = await signed_in(url, "ana")
+            try:
+                early = await ana.post(f"/desktop/interactions/{iid}/complete")
+                assert (early.status_code, early.json()["code"]) == (409, "no-consultation")
+                consult = await ana.post(
+                    f"/desktop/interactions/{iid}/consult", data={"agent": c.agents["carlos"]}
+                )
+                assert consult.status_code == 200, consult.text
+                assert consult.json()["consulting"] is True
+
+                async def party_up() -> bool:
+                    return bool((await ana.get("/desktop/voice")).json()["party_up"])
+
+                deadline = asyncio.get_running_loop().time() + 20
+                while not await party_up():
+                    assert asyncio.get_running_loop().time() < deadline, "carlos to answer"
+                    await asyncio.sleep(0.2)
+                await media_flows(c, call.caller, 50)
+                done = await ana.post(f"/desktop/interactions/{iid}/complete")
+                assert done.status_code == 200, done.text
+                await until(
+                    lambda: call.bridged and call.agent_id == c.agents["carlos"], 20, "handover"
+                )
+                gone = await ana.post(f"/desktop/interactions/{iid}/cancel")
+                assert (gone.status_code, gone.json()["code"]) == (404, "no-such-interaction")
+            finally:
+                await ana.aclose()
+            await media_flows(c, call.caller, 100)
+            await c.engine.hangup(call.caller)
+            await wait_process(caller, 20)
+            await no_calls_left(c)
+            for phone in phones:
+                assert await wait_process(phone, 20) == 0
+
+    run(scenario(), timeout=130)
+    assert blocks_hearing(caller_wav, CARLOS_HZ) >= 10  # the caller talks with carlos
+    assert blocks_hearing(carlos_wav, CALLER_HZ) >= 10

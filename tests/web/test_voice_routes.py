@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from centralita.app.intake import new_interaction_id, resolve
 from centralita.clock import utcnow
-from centralita.core.events import AgentLoggedIn, OfferAccepted
+from centralita.core.events import AgentLoggedIn, InteractionEnded, OfferAccepted
 from centralita.demo import DEMO_PASSWORD, seed_demo
 from centralita.errors import Invalid
 from centralita.schemas import QueueSpec
@@ -208,3 +208,12 @@ def test_monitoring_is_an_audited_act_with_one_event_per_change(store):
         ("supervisor.monitoring_changed", "barge", f"user:{boss}", ana),
         ("supervisor.monitoring_stopped", None, f"user:{boss}", ana),
     ]
+
+
+def test_an_agent_in_wrap_up_no_longer_holds_the_call(server, store, signed_in):
+    ana_id = _user_id(store, "ana")
+    iid = _talking(server, store, ana_id)
+    server.runner.call(lambda: server.runner.handle(InteractionEnded(iid))).result(timeout=10)
+    assert server.runner.view.agent_row(ana_id)["state"] == "wrap_up"
+    answer = signed_in("ana").post(f"/desktop/interactions/{iid}/conference", data=PARTY)
+    assert (answer.status_code, answer.json()["code"]) == (404, "no-such-interaction")

@@ -35,6 +35,7 @@ Number = Annotated[str, Form(pattern=NUMBER, max_length=33)]
 OptionalNumber = Annotated[str, Form(pattern=r"^(\+?[0-9*#]{2,32})?$", max_length=33)]
 Trunk = Annotated[str, Form(max_length=40)]
 AgentField = Annotated[str, Form(max_length=20)]
+HOLDING = ("talking", "on_hold")  # the agent's states while the call is theirs
 
 
 class VoiceUnavailable(Conflict):
@@ -56,9 +57,11 @@ def voice_of(request: Request) -> VoiceCenter:
 
 
 def _mine(request: Request, who: SignedIn, interaction_id: str) -> str:
-    """`interaction_id` if it is the call on `who`'s desk (404 otherwise: another
-    agent's or tenant's call is not told apart from one that does not exist)."""
-    if get_runner(request).view.agent_row(who.agent_id)["interaction"] != interaction_id:
+    """`interaction_id` if `who` holds that call now: talking or on hold, not ringing and
+    not in its wrap-up after handing it on (404 otherwise: another agent's or tenant's
+    call is not told apart from one that does not exist)."""
+    row = get_runner(request).view.agent_row(who.agent_id)
+    if row["interaction"] != interaction_id or row["state"] not in HOLDING:
         raise NoSuchInteraction(interaction_id=interaction_id)
     return interaction_id
 
