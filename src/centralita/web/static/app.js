@@ -345,7 +345,9 @@ document.addEventListener("alpine:init", () => {
         const answer = await post(url, verb === "stop" ? {} : { mode: verb }, m.errors);
         m.calls = answer.monitoring;
       } catch (e) {
-        return; /* toast shown */
+        // toast shown; the supervisor may have hung up meanwhile: ask what is monitored
+        const r = await fetch("/wallboard/monitoring", { headers: { Accept: "application/json" } });
+        if (r.ok) m.calls = (await r.json()).monitoring;
       }
       if (table) table.update({ [id]: a }, this.agents, Date.now() / 1000);
     },
