@@ -19,12 +19,15 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from centralita.app.center import LiveCenter
 from centralita.app.live import Changes, LiveView
 from centralita.core.events import DayStarted, Tick
 from centralita.core.state import Output
+
+if TYPE_CHECKING:
+    from centralita.app.voice import VoiceCenter
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -49,6 +52,8 @@ class Runner:
     def __init__(self, center: LiveCenter, view: LiveView, *, flush_delay: float = 0.02) -> None:
         self.center = center
         self.view = view
+        #: the voice adapter answering this center's calls, while one runs (`start_voice`)
+        self.voice: VoiceCenter | None = None
         self.flush_delay = flush_delay
         self.subscriptions: set[Subscription] = set()
         self._loop: asyncio.AbstractEventLoop | None = None

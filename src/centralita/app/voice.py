@@ -672,6 +672,7 @@ async def start_voice(
         await registrar.stop()
         await opened.stop()
         raise
+    runner.voice = voice  # the web app's transfer and supervision routes reach it here
     log.info("voice: SIP on %s, stations register at %s", engine.uri, registrar.uri)
     recorder = None
     if data_dir is not None:
@@ -687,6 +688,7 @@ async def start_voice(
         ivr = await start_ivr(voice, ivr_flows, vosk_model=vosk_model, data_dir=data_dir)
 
     async def stop() -> None:
+        runner.voice = None
         if ivr is not None:
             await ivr.stop()
         if recorder is not None:

@@ -34,6 +34,7 @@ from centralita.web.routes import (
     reports,
     reports_api,
     stream,
+    voice_desk,
     wallboard,
 )
 
@@ -103,6 +104,7 @@ def create_app(
         reports,
         reports_api,
         recordings,
+        voice_desk,
     ):
         app.include_router(module.router)
     return app

@@ -12,6 +12,7 @@ from centralita.store.actions.desktop import (
     do_submit_wrapup,
 )
 from centralita.store.actions.interactions import do_record_interaction, do_record_wrapup
+from centralita.store.actions.monitoring import do_record_monitoring
 from centralita.store.actions.people import (
     do_add_team_member,
     do_create_site,
@@ -47,6 +48,7 @@ __all__ = [
     "do_create_user",
     "do_grant_tenant",
     "do_record_interaction",
+    "do_record_monitoring",
     "do_record_sign_in",
     "do_record_sign_in_failure",
     "do_record_station",

@@ -119,6 +119,7 @@ async def work(request: Request, who: Agent) -> Response:
         pop=pop,
         queues=queues,
         agents=agents,
+        voice=get_runner(request).voice is not None,
         errors={},
         values={},
     )

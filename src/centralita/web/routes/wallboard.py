@@ -11,6 +11,7 @@ from centralita.core.events import AgentLoggedOut, AgentPaused, TransferRequeste
 from centralita.errors import NotFound
 from centralita.web.live import check_agent, get_runner, supervised_agents, visible_queues
 from centralita.web.pages import pause_reasons, reason_labels, render
+from centralita.web.routes.voice_desk import monitoring_of
 from centralita.web.session import (
     SUPERVISING,
     WALLBOARD_ROLES,
@@ -45,6 +46,7 @@ async def wallboard(request: Request) -> Response:
         return RedirectResponse("/login", status_code=303)
     role_in(*WALLBOARD_ROLES)(who)
     reasons = pause_reasons(request, who.tenants)
+    voice = get_runner(request).voice
     return render(
         request,
         "wallboard.html",
@@ -52,6 +54,7 @@ async def wallboard(request: Request) -> Response:
         snapshot=snapshot(request, who),
         reasons=reasons,
         reason_labels=reason_labels(reasons, who.lang),
+        voice={"voice": voice is not None, "calls": monitoring_of(voice, who)},
     )
 
 

@@ -15,7 +15,8 @@ function toast(text) {
 }
 
 // POST a form (or an object) with the session's CSRF token; resolve with the JSON answer.
-async function post(url, data) {
+// A refusal is toasted in the page's language when `errors` (code → text) knows its code.
+async function post(url, data, errors) {
   let body;
   if (data instanceof HTMLFormElement) body = new URLSearchParams(new FormData(data));
   else body = new URLSearchParams(data || {});
@@ -28,7 +29,8 @@ async function post(url, data) {
   let answer = null;
   try { answer = await response.json(); } catch (e) { answer = null; }
   if (!response.ok) {
-    const message = (answer && answer.message) || response.statusText;
+    const known = answer && errors && errors[answer.code];
+    const message = known || (answer && answer.message) || response.statusText;
     toast(message);
     throw new Error(message);
   }
@@ -65,7 +67,7 @@ document.addEventListener("htmx:responseError", (e) => {
 
 // The wallboard's agents table, kept by hand: with hundreds of agents and tens of changes
 // a second, updating the few changed rows' cells is far cheaper than re-rendering a list.
-function agentTable(tbody, labels, onAction) {
+function agentTable(tbody, labels, onAction, monitoring) {
   const rows = new Map();
   const actions = document.getElementById("agent-actions");
   const byName = (a, b) => a.name.localeCompare(b.name);
@@ -98,6 +100,9 @@ function agentTable(tbody, labels, onAction) {
       box.querySelector("[data-role=reason]").setAttribute("data-testid", "force-reason-" + a.id);
       box.querySelector("[data-act=pause]").setAttribute("data-testid", "force-pause-" + a.id);
       box.querySelector("[data-act=logout]").setAttribute("data-testid", "force-logout-" + a.id);
+      for (const b of box.querySelectorAll("[data-role=monitor] [data-act]")) {
+        b.setAttribute("data-testid", b.dataset.act + "-" + a.id);
+      }
       td.append(box);
       tr.append(td);
       cells.actions = box;
@@ -115,6 +120,17 @@ function agentTable(tbody, labels, onAction) {
     c.handled.textContent = a.handled_today;
     c.station.textContent = a.station || "";
     if (c.actions) c.actions.hidden = a.state === "logged_out";
+    const monitor = c.actions && c.actions.querySelector("[data-role=monitor]");
+    if (monitor && monitoring) {
+      // listen, whisper, barge on a call talking with the agent; stop once monitoring it
+      const mode = a.interaction ? monitoring.calls[a.interaction] : undefined;
+      monitor.hidden = !(monitoring.voice && a.state === "talking" && a.interaction);
+      monitor.querySelector("[data-act=monitor-stop]").hidden = !mode;
+      for (const b of monitor.querySelectorAll("[data-mode]")) b.classList.toggle("primary", b.dataset.mode === mode);
+      const tag = monitor.querySelector("[data-role=monitor-tag]");
+      tag.textContent = mode ? monitoring.text.replace("{mode}", monitoring.modes[mode] || mode) : "";
+      tag.setAttribute("data-testid", "monitoring-" + a.id);
+    }
   }
   function clock(entry, now) {
     const a = entry.row;
@@ -184,6 +200,31 @@ document.addEventListener("alpine:init", () => {
     },
   }));
 
+  // The desktop's transfer and conference buttons on a real call (see routes/voice_desk.py).
+  Alpine.data("deskVoice", (interaction, errors) => ({
+    status: { voice: true, consulting: false, party_up: false, trunks: [] },
+    timer: null,
+    init() {
+      this.refresh();
+      // while consulting, follow the consulted party answering (or hanging up)
+      this.timer = setInterval(() => {
+        if (!this.$el.isConnected) clearInterval(this.timer);
+        else if (this.status.consulting) this.refresh();
+      }, 1500);
+    },
+    async refresh() {
+      const r = await fetch("/desktop/voice", { headers: { Accept: "application/json" } });
+      if (r.ok) this.status = await r.json();
+    },
+    async go(verb, form) {
+      const data = form ? Object.fromEntries(new FormData(form)) : {};
+      if (verb === "transfer-number") delete data.agent;
+      try {
+        this.status = await post("/desktop/interactions/" + interaction + "/" + verb, data, errors);
+      } catch (e) { /* toast shown */ }
+    },
+  }));
+
   // The wallboard: queue and agent rows from a snapshot, merged with live patches.
   Alpine.data("wallboard", (snapshot, labels) => {
    let chart = null; // outside Alpine's reactive proxy: Chart.js keeps its own state
@@ -202,8 +243,10 @@ document.addEventListener("alpine:init", () => {
     init() {
       const tbody = this.$refs.agentRows;
       if (tbody) {
-        table = agentTable(tbody, labels, (id, act, reason) => this.act(
-          "/wallboard/agents/" + id + "/" + act, act === "pause" ? { reason } : {}));
+        table = agentTable(tbody, labels, (id, act, reason) => (act.startsWith("monitor-")
+          ? this.monitor(id, act.slice("monitor-".length))
+          : this.act("/wallboard/agents/" + id + "/" + act, act === "pause" ? { reason } : {})),
+          labels.monitoring);
         table.render(this.agents, this.now);
       }
       setInterval(() => {
@@ -292,6 +335,21 @@ document.addEventListener("alpine:init", () => {
     },
     async act(url, data) {
       try { await post(url, data); } catch (e) { /* toast shown */ }
+    },
+    // listen, whisper, barge (start or change of mode) or stop on the agent's call
+    async monitor(id, verb) {
+      const m = labels.monitoring, a = this.agents[id];
+      if (!m || !a || !a.interaction) return;
+      const url = "/wallboard/interactions/" + a.interaction + "/monitor" + (verb === "stop" ? "/stop" : "");
+      try {
+        const answer = await post(url, verb === "stop" ? {} : { mode: verb }, m.errors);
+        m.calls = answer.monitoring;
+      } catch (e) {
+        // toast shown; the supervisor may have hung up meanwhile: ask what is monitored
+        const r = await fetch("/wallboard/monitoring", { headers: { Accept: "application/json" } });
+        if (r.ok) m.calls = (await r.json()).monitoring;
+      }
+      if (table) table.update({ [id]: a }, this.agents, Date.now() / 1000);
     },
    };
   });
