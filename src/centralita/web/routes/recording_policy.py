@@ -160,8 +160,8 @@ async def policy_page(request: Request) -> Response:
 async def set_layer(request: Request, tenant_id: int, scope: Scope, scope_id: int) -> Response:
     who = administrator(request, "policy_set")
     sent = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-    key = _key(tenant_id, scope, scope_id)
     layer_id = _layer_id(request, who, "policy_set", tenant_id, scope, scope_id)
+    key = _key(tenant_id, scope, layer_id)
     try:
         with request.app.state.store.transaction() as tx:
             actions.do_set_recording_policy(
@@ -185,4 +185,4 @@ async def clear_layer(request: Request, tenant_id: int, scope: Scope, scope_id: 
         removed = actions.do_clear_recording_policy(
             tx, tenant_id=tenant_id, scope=scope, scope_id=layer_id, at=utcnow(), actor=who.actor
         )
-    return _done(_key(tenant_id, scope, scope_id), "cleared" if removed else "nothing")
+    return _done(_key(tenant_id, scope, layer_id), "cleared" if removed else "nothing")
