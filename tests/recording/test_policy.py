@@ -15,6 +15,7 @@ from centralita.recording.policy import (
     as_layer,
     resolve,
     sample_draw,
+    sources,
 )
 
 AT = datetime(2026, 3, 2, 13, 5, tzinfo=UTC)
@@ -40,25 +41,41 @@ def test_given_tenant_queue_and_campaign_layers_then_the_campaign_wins_then_the_
     assert resolve(tenant=as_layer(policy)) == policy
 
 
+def test_each_value_in_force_names_the_level_it_comes_from_even_when_equal_to_the_default():
+    found = sources(
+        tenant={"mode": "sampled", "retention_days": 30},
+        queue={"channels": "stereo", "retention_days": 60},  # stereo is also the default
+        campaign={"retention_days": 365},
+    )
+    assert (found["mode"], found["channels"], found["retention_days"]) == (
+        "tenant", "queue", "campaign",
+    )  # fmt: skip
+    assert found["format"] == found["legal_hold"] == "default"
+    assert list(found) == [f for f in as_layer(resolve())]  # every setting, in order
+    assert set(sources(None, {"mode": "never"}, None).values()) == {"default", "queue"}
+
+
 @pytest.mark.parametrize(
-    ("layer", "field"),
+    ("layer", "field", "reason"),
     [
-        ({"mode": "sometimes"}, "mode"),
-        ({"sample_share": 1.5}, "sample_share"),
-        ({"sample_share": True}, "sample_share"),
-        ({"retention_days": 0}, "retention_days"),
-        ({"legal_hold": "yes"}, "legal_hold"),
-        ({"colour": "red"}, "colour"),
-        ({"path_template": "{tenant}/{secret}/{interaction}"}, "path_template"),
-        ({"path_template": "../{interaction}"}, "path_template"),
-        ({"path_template": "/abs/{interaction}"}, "path_template"),
-        ({"path_template": "{tenant}/{date}"}, "path_template"),
+        ({"mode": "sometimes"}, "mode", "choice"),
+        ({"sample_share": 1.5}, "sample_share", "share"),
+        ({"sample_share": True}, "sample_share", "share"),
+        ({"retention_days": 0}, "retention_days", "days"),
+        ({"legal_hold": "yes"}, "legal_hold", "yes_no"),
+        ({"colour": "red"}, "colour", "setting"),
+        ({"path_template": "{tenant}/{secret}/{interaction}"}, "path_template", "placeholder"),
+        ({"path_template": "../{interaction}"}, "path_template", "relative"),
+        ({"path_template": "/abs/{interaction}"}, "path_template", "relative"),
+        ({"path_template": "{tenant}/{date}"}, "path_template", "interaction"),
+        ({"path_template": "{tenant/{interaction}"}, "path_template", "syntax"),
+        ({"path_template": 7}, "path_template", "text"),
     ],
 )
-def test_given_a_wrong_setting_then_it_is_refused_naming_the_field(layer, field):
+def test_given_a_wrong_setting_then_it_is_refused_naming_the_field_and_why(layer, field, reason):
     with pytest.raises(Invalid) as caught:
         resolve(tenant=layer)
-    assert caught.value.fields["field"] == field
+    assert (caught.value.fields["field"], caught.value.fields["reason"]) == (field, reason)
 
 
 def test_given_a_sampled_share_then_the_same_calls_are_always_chosen_and_about_that_share():

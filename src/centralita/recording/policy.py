@@ -138,29 +138,35 @@ def check_template(template: str) -> str:
     try:
         fields = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
     except ValueError as exc:
-        raise Invalid(f"path_template: {exc}", field="path_template") from None
+        raise Invalid(f"path_template: {exc}", field="path_template", reason="syntax") from None
     unknown = sorted({f for f in fields if f not in PLACEHOLDERS})
     if unknown:
         raise Invalid(
             f"path_template: unknown placeholder(s) {unknown}; use {list(PLACEHOLDERS)}",
             field="path_template",
             accepted=list(PLACEHOLDERS),
+            reason="placeholder",
+            unknown=unknown,
         )
     parts = template.split("/")
     if template.startswith("/") or any(p in ("", ".", "..") for p in parts):
         raise Invalid(
             "path_template: must be a relative path without empty, '.' or '..' parts",
             field="path_template",
+            reason="relative",
         )
     if "interaction" not in fields:
         raise Invalid(
             "path_template: must contain {interaction} (files would overwrite each other)",
             field="path_template",
+            reason="interaction",
         )
     return template
 
 
 _FIELDS = {f.name: f for f in dataclasses.fields(RecordingPolicy)}
+#: The settings, in the order pages and listings show them.
+SETTINGS = tuple(_FIELDS)
 _ENUMS: dict[str, type[StrEnum]] = {
     "mode": Mode,
     "start": Start,
@@ -168,10 +174,17 @@ _ENUMS: dict[str, type[StrEnum]] = {
     "channels": Channels,
     "format": Format,
 }
+#: The accepted values of each setting that is a choice (default first).
+CHOICES = {name: tuple(m.value for m in enum) for name, enum in _ENUMS.items()}
+#: The layers, from the most general to the most specific (later ones win), and what a
+#: value no layer sets comes from.
+LEVELS = ("tenant", "queue", "campaign")
+BUILT_IN = "default"
 
 
 def check_layer(layer: Mapping[str, Any]) -> dict[str, Any]:
-    """A partial policy with every value checked and typed; `Invalid` names the field."""
+    """A partial policy with every value checked and typed; `Invalid` names the field and
+    says why in `reason` (a stable code a page can put in the user's language)."""
     out: dict[str, Any] = {}
     for name, value in layer.items():
         if name not in _FIELDS:
@@ -179,6 +192,7 @@ def check_layer(layer: Mapping[str, Any]) -> dict[str, Any]:
                 f"{name}: not a recording setting; use {sorted(_FIELDS)}",
                 field=name,
                 accepted=sorted(_FIELDS),
+                reason="setting",
             )
         if name in _ENUMS:
             enum = _ENUMS[name]
@@ -187,24 +201,29 @@ def check_layer(layer: Mapping[str, Any]) -> dict[str, Any]:
             except ValueError:
                 accepted = [m.value for m in enum]
                 raise Invalid(
-                    f"{name}: {value!r} is not one of {accepted}", field=name, accepted=accepted
+                    f"{name}: {value!r} is not one of {accepted}",
+                    field=name,
+                    accepted=accepted,
+                    reason="choice",
                 ) from None
         elif name == "sample_share":
             ok = isinstance(value, (int, float)) and not isinstance(value, bool)
             if not ok or not 0.0 <= float(value) <= 1.0:
-                raise Invalid("sample_share: a number from 0 to 1", field=name)
+                raise Invalid("sample_share: a number from 0 to 1", field=name, reason="share")
             out[name] = float(value)
         elif name == "retention_days":
             if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 36500:
-                raise Invalid("retention_days: a whole number of days, 1 to 36500", field=name)
+                raise Invalid(
+                    "retention_days: a whole number of days, 1 to 36500", field=name, reason="days"
+                )
             out[name] = value
         elif name == "legal_hold":
             if not isinstance(value, bool):
-                raise Invalid("legal_hold: true or false", field=name)
+                raise Invalid("legal_hold: true or false", field=name, reason="yes_no")
             out[name] = value
         else:  # path_template
             if not isinstance(value, str):
-                raise Invalid("path_template: a text", field=name)
+                raise Invalid("path_template: a text", field=name, reason="text")
             out[name] = check_template(value)
     return out
 
@@ -216,10 +235,29 @@ def resolve(
 ) -> RecordingPolicy:
     """The policy in force: defaults, then the tenant's, the queue's, the campaign's."""
     merged: dict[str, Any] = {}
-    for layer in (tenant, queue, campaign):
-        if layer:
-            merged.update(check_layer(layer))
+    for _, layer in _layered(tenant, queue, campaign):
+        merged.update(check_layer(layer))
     return RecordingPolicy(**merged)
+
+
+def sources(
+    tenant: Mapping[str, Any] | None = None,
+    queue: Mapping[str, Any] | None = None,
+    campaign: Mapping[str, Any] | None = None,
+) -> dict[str, str]:
+    """Where each setting of `resolve(tenant, queue, campaign)` comes from: the level of
+    the last layer that sets it (`LEVELS`), or `BUILT_IN`."""
+    found = dict.fromkeys(SETTINGS, BUILT_IN)
+    for level, layer in _layered(tenant, queue, campaign):
+        found.update({name: level for name in layer if name in found})
+    return found
+
+
+def _layered(
+    *layers: Mapping[str, Any] | None,
+) -> list[tuple[str, Mapping[str, Any]]]:
+    """The layers given, with their level, most general first (None and empty dropped)."""
+    return [(level, layer) for level, layer in zip(LEVELS, layers, strict=True) if layer]
 
 
 def as_layer(policy: RecordingPolicy) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from centralita.web.routes import (
     desktop,
     forms,
     health,
+    recording_policy,
     recordings,
     reports,
     reports_api,
@@ -103,6 +104,7 @@ def create_app(
         stream,
         reports,
         reports_api,
+        recording_policy,  # before recordings: /recordings/policy is not /recordings/{id}
         recordings,
         voice_desk,
     ):

@@ -14,7 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from centralita.errors import Conflict, NotFound
-from centralita.recording.policy import RecordingPolicy, as_layer, check_layer, plain, resolve
+from centralita.recording.policy import (
+    RecordingPolicy,
+    as_layer,
+    check_layer,
+    plain,
+    resolve,
+    sources,
+)
 from centralita.recording.rules import rule_tags
 from centralita.store import events
 from centralita.store.actions.base import insert, require
@@ -359,9 +366,11 @@ def do_clear_recording_policy(
 
 
 def policy_overview(session: Session, *, tenant_id: int) -> dict[str, Any]:
-    """The tenant's layers as stored (`settings`, None where there is none) and the policy
-    each gives (`effective`): the tenant's, every queue's, and every campaign's for a call
-    in the campaign's own queue. JSON-able (the API's and the CLI's `policy show`)."""
+    """The tenant's layers as stored (`settings`, None where there is none), the policy
+    each gives (`effective`) and where each of its values comes from (`source`: tenant,
+    queue, campaign or default): the tenant's, every queue's, and every campaign's for a
+    call in the campaign's own queue. JSON-able (the API's, the CLI's `policy show` and
+    the policy page)."""
     rows = session.scalars(select(RecordingPolicyLayer).filter_by(tenant_id=tenant_id)).all()
     layers = {(r.scope, r.scope_id): r for r in rows}
 
@@ -370,14 +379,16 @@ def policy_overview(session: Session, *, tenant_id: int) -> dict[str, Any]:
         return row.settings if row is not None else None
 
     def entry(
-        scope: str, scope_id: int, name: str | None, effective: RecordingPolicy, **extra: Any
+        scope: str, scope_id: int, name: str | None, *above: dict[str, Any] | None, **extra: Any
     ) -> dict[str, Any]:
+        """`above`: the layers from the tenant's down to this one (each may be None)."""
         row = layers.get((scope, scope_id))
         return {
             "scope": scope, "id": scope_id or None, "name": name, **extra,
             "settings": row.settings if row is not None else None,
             "updated_at": row.updated_at.isoformat() if row is not None else None,
-            "effective": as_layer(effective),
+            "effective": as_layer(resolve(*above)),
+            "source": sources(*above),
         }  # fmt: skip
 
     tenant = stored("tenant", 0)
@@ -387,17 +398,18 @@ def policy_overview(session: Session, *, tenant_id: int) -> dict[str, Any]:
         select(Campaign).filter_by(tenant_id=tenant_id).order_by(Campaign.name)
     )
     return {
-        "tenant": entry("tenant", 0, None, resolve(tenant)),
+        "tenant": entry("tenant", 0, None, tenant),
         "queues": [
-            entry("queue", qid, name, resolve(tenant, stored("queue", qid)))
-            for qid, name in names.items()
+            entry("queue", qid, name, tenant, stored("queue", qid)) for qid, name in names.items()
         ],
         "campaigns": [
             entry(
                 "campaign",
                 c.id,
                 c.name,
-                resolve(tenant, stored("queue", c.queue_id), stored("campaign", c.id)),
+                tenant,
+                stored("queue", c.queue_id),
+                stored("campaign", c.id),
                 queue=names.get(c.queue_id or 0),
             )
             for c in campaigns

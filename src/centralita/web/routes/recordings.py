@@ -56,7 +56,7 @@ def storage_of(request: Request) -> Storage:
     return LocalStorage(request.app.state.settings.data_dir / "recordings")
 
 
-def _audit(request: Request, who: SignedIn, action: str, allowed: bool, row: Any = None,
+def audit(request: Request, who: SignedIn, action: str, allowed: bool, row: Any = None,
            recording_id: int | None = None) -> None:  # fmt: skip
     with request.app.state.store.transaction() as tx:
         actions.do_record_recording_access(
@@ -68,7 +68,7 @@ def _audit(request: Request, who: SignedIn, action: str, allowed: bool, row: Any
 def listener(request: Request, action: str, recording_id: int | None = None) -> SignedIn:
     who = current_user(request)
     if who.role not in LISTENER_ROLES:
-        _audit(request, who, action, False, recording_id=recording_id)
+        audit(request, who, action, False, recording_id=recording_id)
         raise WrongRole("your role may not search or listen to recordings", role=who.role)
     return who
 
@@ -79,7 +79,7 @@ def _recording(request: Request, who: SignedIn, recording_id: int, action: str) 
         if row is not None:
             session.expunge(row)
     if row is None or row.tenant_id not in who.tenants:
-        _audit(request, who, action, False, recording_id=recording_id)
+        audit(request, who, action, False, recording_id=recording_id)
         raise actions.NoSuchRecording(recording_id=recording_id)
     return row
 
@@ -186,7 +186,7 @@ def _audio(request: Request, recording_id: int, action: str) -> Response:
     if row.key is None:
         raise actions.NoSuchRecording(recording_id=recording_id, state=row.state)
     if request.headers.get("range", "bytes=0-").replace(" ", "").startswith("bytes=0-"):
-        _audit(request, who, action, True, row=row)  # a later seek is the same listening
+        audit(request, who, action, True, row=row)  # a later seek is the same listening
     storage = storage_of(request)
     media = MEDIA.get(row.format, "application/octet-stream")
     name = f"{row.interaction_id}{f'-{row.leg}' if row.leg else ''}.{row.format}"
@@ -239,7 +239,7 @@ def _set_hold(request: Request, recording_id: int, hold: bool) -> bool:
     audited like a refused play, the change itself is `recording.legal_hold_set`."""
     who = current_user(request)
     if who.role not in HOLD_ROLES:
-        _audit(request, who, "legal_hold", False, recording_id=recording_id)
+        audit(request, who, "legal_hold", False, recording_id=recording_id)
         raise WrongRole("your role may not place or release a legal hold", role=who.role)
     _recording(request, who, recording_id, "legal_hold")
     with request.app.state.store.transaction() as tx:
