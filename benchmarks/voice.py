@@ -24,6 +24,6 @@ if __name__ == "__main__":
     calls = int(args[0]) if args else 300
     rate = args[1] if len(args) > 1 else 50.0
     hold = args[2] if len(args) > 2 else 15.0
-    clock_rate = int(args[3]) if len(args) > 3 else 16000
+    clock_rate = int(args[3]) if len(args) > 3 else 8000  # serve's media_clock_rate
     options = {"media_quality": int(args[4])} if len(args) > 4 else {}
     print(json.dumps(run(calls, rate, hold, clock_rate=clock_rate, **options), indent=2))

@@ -39,6 +39,10 @@ def test_non_setting_variables_of_ours_are_not_mistaken_for_settings():
         ({"CENTRALITA_LANGUAGE": "fr"}, "CENTRALITA_LANGUAGE: Input should be 'es' or 'en'"),
         ({"CENTRALITA_PORT": "70000"}, "CENTRALITA_PORT: Input should be less than or equal"),
         (
+            {"CENTRALITA_MEDIA_CLOCK_RATE": "44100"},
+            "CENTRALITA_MEDIA_CLOCK_RATE: must be 8000 or 16000 (Hz), not 44100",
+        ),
+        (
             {"CENTRALITA_COLOUR": "red"},
             "unknown setting in environment variable "
             "CENTRALITA_COLOUR (known settings: admin_token,",
@@ -51,6 +55,12 @@ def test_bad_values_are_named_in_one_line(environ, message):
     assert message in caught.value.message
     assert "\n" not in caught.value.message
     assert caught.value.code == "bad-config"
+
+
+def test_the_media_bridge_rate_defaults_to_narrowband_and_takes_wideband():
+    assert load_settings(environ={}).media_clock_rate == 8000
+    wide = load_settings(environ={"CENTRALITA_MEDIA_CLOCK_RATE": "16000"})
+    assert wide.media_clock_rate == 16000
 
 
 def test_invalid_toml_names_the_file(tmp_path):

@@ -58,6 +58,13 @@ class Settings(BaseModel):
         default=None,
         description="Vosk model directory for IVR speech (none: pocketsphinx, English)",
     )
+    media_clock_rate: int = Field(
+        default=8000,
+        description="the media engine's conference-bridge rate in Hz for serve --sip-port: "
+        "8000 (G.711 narrowband, like the trunks' callers; recordings at 8 kHz) or 16000 "
+        "(wideband G.722 between stations; every G.711 leg is resampled, about 1.7 times the "
+        "CPU per call)",
+    )
     secret_key: SecretStr = Field(
         default=SecretStr("change-me-in-production"),
         description="key that signs session cookies and CSRF tokens",
@@ -95,6 +102,13 @@ class Settings(BaseModel):
     smtp_user: str | None = Field(default=None, description="SMTP user (none: no login)")
     smtp_password: SecretStr | None = Field(default=None, description="SMTP password")
     smtp_starttls: bool = Field(default=False, description="upgrade SMTP with STARTTLS")
+
+    @field_validator("media_clock_rate")
+    @classmethod
+    def _bridge_rate(cls, value: int) -> int:
+        if value not in (8000, 16000):
+            raise ValueError(f"must be 8000 or 16000 (Hz), not {value}")
+        return value
 
     @field_validator("timezone")
     @classmethod

@@ -204,11 +204,13 @@ def test_serve_with_sip_runs_the_media_worker_as_its_child_and_stops_it(tmp_path
         assert wait_for(healthy, timeout=60, what="/health")["status"] == "ok"
         [worker] = wait_for(media_workers, timeout=10, what="the media worker")
         assert os.getsid(worker) == worker != os.getsid(serve.pid)
+        argv = Path(f"/proc/{worker}/cmdline").read_bytes().decode().split("\0")
+        assert argv[argv.index("--clock-rate") + 1] == "8000"  # media_clock_rate's default
     finally:
         serve.send_signal(signal.SIGINT)
         output, _ = serve.communicate(timeout=40)
     assert serve.returncode == 0, output
-    assert "media engine: worker" in output
+    assert "media engine: worker, bridge at 8000 Hz" in output
     assert (
         not Path(f"/proc/{worker}").exists()
         or "zombie" in Path(f"/proc/{worker}/status").read_text()

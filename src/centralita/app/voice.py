@@ -712,6 +712,7 @@ def voice_service(
     vosk_model: Path | None = None,
     media: str = "in-process",
     media_token: str | None = None,
+    media_options: MediaOptions | None = None,
 ) -> Callable[[Runner], Coroutine[Any, Any, Callable[[], Coroutine[Any, Any, None]]]]:
     """The voice adapter as an extra of the web app's lifespan (`create_app(extras=...)`):
     started with the live center, stopped before it."""
@@ -729,6 +730,7 @@ def voice_service(
             vosk_model=vosk_model,
             media=media,
             media_token=media_token,
+            media_options=media_options,
         )
         return stop
 

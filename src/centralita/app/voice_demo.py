@@ -35,6 +35,7 @@ from centralita.clock import utcnow
 from centralita.core.events import AgentReadied
 from centralita.errors import CentralitaError
 from centralita.telephony import CallAnswered, CallEnded, TelephonyEvent
+from centralita.telephony.worker_process import MediaOptions
 
 log = logging.getLogger(__name__)
 HUMAN_STATIONS = {"ana": "1001", "carlos": "1002"}
@@ -218,6 +219,7 @@ def voice_demo_service(
     registrar_port: int | None = None,
     settings: VoiceSettings | None = None,
     media: str = "in-process",
+    media_options: MediaOptions | None = None,
     **options: Any,
 ) -> Callable[[Runner], Coroutine[Any, Any, Callable[[], Coroutine[Any, Any, None]]]]:
     """An extra for `create_app`: the voice adapter, the demo's robot agents logged in,
@@ -231,6 +233,7 @@ def voice_demo_service(
             registrar_port=registrar_port,
             settings=settings,
             media=media,
+            media_options=media_options,
         )
         traffic = DemoTraffic(runner, tenant_slug, over_sip=True, humans=HUMAN_AGENTS)
         demo = VoiceDemo(voice, traffic, human_password=human_password, **options)

@@ -55,7 +55,9 @@ def voice(
     ),
     rate: float = typer.Option(50.0, help="New calls per second."),
     hold: float = typer.Option(15.0, help="Seconds each call is held before sipp hangs up."),
-    clock_rate: int = typer.Option(16000, help="Engine conference-bridge rate (8000 or 16000)."),
+    clock_rate: int = typer.Option(
+        8000, help="Media worker's conference-bridge rate (8000, serve's default, or 16000)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """sipp calls a center on 127.0.0.1 (the center process: registrar, queue, core; its

@@ -88,6 +88,7 @@ def serve(
     """Run the contact center: web pages and API (the database must be upgraded first)."""
     from centralita.app.recording_recover import recover_data_dir
     from centralita.app.voice import voice_service
+    from centralita.telephony.worker_process import MediaOptions
 
     with clear_errors():
         media = _media_spec(media)
@@ -110,13 +111,18 @@ def serve(
                 vosk_model=settings.ivr_vosk_model,
                 media=media,
                 media_token=media_token,
+                media_options=MediaOptions(
+                    host=settings.host,
+                    sip_port=sip_port,
+                    clock_rate=settings.media_clock_rate,
+                ),
             ),
         )
     )
     if sip_port is not None:
         typer.echo(
             f"Calls: sip:{settings.host}:{sip_port}; stations register on {sip_port + 1}; "
-            f"media engine: {media}"
+            f"media engine: {media}, bridge at {settings.media_clock_rate} Hz"
         )
     _run(settings, store, extras=voice)
 
@@ -164,6 +170,7 @@ def demo(
         _run(settings, store, extras=(demo_traffic(DEMO_TENANT),))
         return
     from centralita.app.voice_demo import voice_demo_service
+    from centralita.telephony.worker_process import MediaOptions
 
     typer.echo(
         f"Calls over SIP: dial sip:6015550100@{settings.host}:{sip_port}; softphones register "
@@ -176,6 +183,9 @@ def demo(
         host=settings.host,
         sip_port=sip_port,
         media=media,
+        media_options=MediaOptions(
+            host=settings.host, sip_port=sip_port, clock_rate=settings.media_clock_rate
+        ),
     )
     _run(settings, store, extras=(voice,))
 

@@ -51,6 +51,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from centralita.config import Settings
 from centralita.telephony.engine import EngineConfig
 
 #: The most bridged calls: each is two calls in the worker and the pjsua2 build allows
@@ -132,14 +133,15 @@ def run(
     rate: float,
     hold_seconds: float,
     *,
-    clock_rate: int = 16000,
+    clock_rate: int = Settings.model_fields["media_clock_rate"].default,
     media_quality: int = EngineConfig.media_quality,
 ) -> dict[str, Any]:
     """Place `calls` calls at `rate`/s, each bridged to an agent and held `hold_seconds`;
     return the figures.
 
-    `clock_rate` is the worker's conference-bridge rate (`EngineConfig.clock_rate`):
-    16000 (the default, room for G.722) resamples every G.711 leg; 8000 does not.
+    `clock_rate` is the worker's conference-bridge rate: by default serve's
+    (`Settings.media_clock_rate`, 8000: no resampling of G.711 legs); 16000 (room for
+    G.722) resamples every G.711 leg.
     `media_quality` (`EngineConfig.media_quality`, 1-10) picks the bridge's resampler."""
     if not 1 <= calls <= MAX_CALLS or rate <= 0 or hold_seconds <= 0:
         raise ValueError(f"calls must be 1-{MAX_CALLS}, rate and hold_seconds above 0")
