@@ -1,7 +1,8 @@
 """Voice benchmark:
 `python benchmarks/voice.py [calls] [calls/s] [hold s] [clock rate] [media quality]`.
 
-Defaults: 300 calls at 50 a second, each held 15 s, engine bridge at 16 kHz, the
+Defaults: 300 calls at 50 a second, each held 15 s, the bridge at serve's default
+rate (`config.MEDIA_CLOCK_RATE`, 8 kHz), the
 engine's media quality (`EngineConfig.media_quality`; 8 is PJSUA's own default, 2 the
 cheapest resampler). sipp calls a center on 127.0.0.1 that answers each call, queues
 it, offers it to an agent and bridges it with the agent's PJSIP phone (a bank of
@@ -24,6 +25,7 @@ if __name__ == "__main__":
     calls = int(args[0]) if args else 300
     rate = args[1] if len(args) > 1 else 50.0
     hold = args[2] if len(args) > 2 else 15.0
-    clock_rate = int(args[3]) if len(args) > 3 else 8000  # serve's media_clock_rate
-    options = {"media_quality": int(args[4])} if len(args) > 4 else {}
-    print(json.dumps(run(calls, rate, hold, clock_rate=clock_rate, **options), indent=2))
+    options = {"clock_rate": int(args[3])} if len(args) > 3 else {}
+    if len(args) > 4:
+        options["media_quality"] = int(args[4])
+    print(json.dumps(run(calls, rate, hold, **options), indent=2))

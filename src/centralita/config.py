@@ -32,6 +32,12 @@ _NON_SETTING_ENV = {
 _NON_SETTING_PREFIXES = ("CENTRALITA_TEST_",)
 
 
+#: The media engine's conference-bridge rates (Hz) and the one `serve` uses by default:
+#: trunk callers are narrowband G.711, so 16 kHz would only pay the resampler.
+MEDIA_CLOCK_RATES = (8000, 16000)
+MEDIA_CLOCK_RATE = 8000
+
+
 class ConfigError(CentralitaError):
     code = "bad-config"
 
@@ -59,7 +65,7 @@ class Settings(BaseModel):
         description="Vosk model directory for IVR speech (none: pocketsphinx, English)",
     )
     media_clock_rate: int = Field(
-        default=8000,
+        default=MEDIA_CLOCK_RATE,
         description="the media engine's conference-bridge rate in Hz for serve --sip-port: "
         "8000 (G.711 narrowband, like the trunks' callers; recordings at 8 kHz) or 16000 "
         "(wideband G.722 between stations; every G.711 leg is resampled, about 1.7 times the "
@@ -106,7 +112,7 @@ class Settings(BaseModel):
     @field_validator("media_clock_rate")
     @classmethod
     def _bridge_rate(cls, value: int) -> int:
-        if value not in (8000, 16000):
+        if value not in MEDIA_CLOCK_RATES:
             raise ValueError(f"must be 8000 or 16000 (Hz), not {value}")
         return value
 

@@ -122,6 +122,8 @@ def test_given_bad_requests_then_each_gets_an_error_naming_it_and_the_worker_kee
                 assert remote.uri == f"sip:127.0.0.1:{remote.port}"
 
     asyncio.run(scenario())
+    # Started by hand without --clock-rate, it bridges at serve's default rate (8 kHz).
+    assert "bridge at 8000 Hz" in (tmp_path / "worker.log").read_text()
 
 
 def test_given_tcp_with_a_token_then_only_a_hello_with_it_is_served(

@@ -114,7 +114,7 @@ class _Tape:
     ended: set[str] = field(default_factory=set)
     spans: list[_Span] = field(default_factory=list)
     agent_legs: int = 0
-    #: The media worker's losses when the call was first recorded (`RemoteEngine`).
+    #: `MediaPort.losses` when the call was first recorded.
     worker_losses: int = 0
 
     def open_span(self) -> _Span | None:
@@ -231,7 +231,7 @@ class CallRecorder:
                 "caller_number": row.ani,
             }
         tape = _Tape(call, meta, policy, self.spool / call.interaction_id)
-        tape.worker_losses = self._worker_losses()
+        tape.worker_losses = self.voice.engine.losses  # changed by the end: worker lost
         self.tapes[call.interaction_id] = tape
         return tape
 
@@ -471,13 +471,9 @@ class CallRecorder:
         return span
 
     # --- rendering -------------------------------------------------------------------
-    def _worker_losses(self) -> int:
-        losses: int = getattr(self.voice.engine, "losses", 0)
-        return losses
-
     async def _finish(self, tape: _Tape) -> None:
         self.tapes.pop(tape.call.interaction_id, None)
-        if self._worker_losses() != tape.worker_losses:
+        if self.voice.engine.losses != tape.worker_losses:
             await self._recover_lost(tape)
             return
         try:

@@ -17,8 +17,10 @@ from pathlib import Path
 import typer
 
 from centralita.cli.common import clear_errors
+from centralita.config import MEDIA_CLOCK_RATE, MEDIA_CLOCK_RATES
 from centralita.errors import Invalid
 from centralita.telephony.engine import Engine, EngineConfig
+from centralita.telephony.remote import parse_address
 
 log = logging.getLogger(__name__)
 CODECS = ("PCMU", "PCMA", "G722")
@@ -42,7 +44,8 @@ def media(
     sip_host: str = typer.Option("127.0.0.1", help="address for SIP and RTP"),
     sip_port: int = typer.Option(5060, help="SIP UDP port (0: any free port)"),
     clock_rate: int = typer.Option(
-        EngineConfig.clock_rate, help="conference-bridge clock rate in Hz (8000 or 16000)"
+        MEDIA_CLOCK_RATE,
+        help="conference-bridge clock rate in Hz: 8000 (G.711, serve's default) or 16000",
     ),
     max_calls: int = typer.Option(EngineConfig.max_calls, help="most call legs at once"),
     codecs: str = typer.Option(
@@ -66,7 +69,7 @@ def media(
                 field="codecs",
                 accepted=list(CODECS),
             )
-        if clock_rate not in (8000, 16000):
+        if clock_rate not in MEDIA_CLOCK_RATES:
             raise Invalid("--clock-rate must be 8000 or 16000", field="clock_rate")
         address = _tcp_address(tcp) if tcp else None
         if address is not None and not token:
@@ -86,10 +89,12 @@ def media(
 
 
 def _tcp_address(text: str) -> tuple[str, int]:
-    host, _, port = text.rpartition(":")
-    if not host or not port.isdigit() or not 0 <= int(port) < 65536:
-        raise Invalid(f"--tcp is HOST:PORT, not {text!r}", field="tcp")
-    return host.strip("[]"), int(port)
+    """HOST:PORT as the center's `tcp:HOST:PORT` reads it (port 0: any free one)."""
+    try:
+        _kind, host, port = parse_address(f"tcp:{text}", any_port=True)
+    except ValueError:
+        raise Invalid(f"--tcp is HOST:PORT, not {text!r}", field="tcp") from None
+    return host, port
 
 
 async def _serve(
@@ -112,7 +117,13 @@ async def _serve(
         if tcp is not None:
             port = await server.listen_tcp(*tcp)
             where.append(f"tcp:{tcp[0]}:{port}")
-        log.info("worker %s: SIP on %s, serving %s", server.instance, engine.uri, ", ".join(where))
+        log.info(
+            "worker %s: SIP on %s, bridge at %d Hz, serving %s",
+            server.instance,
+            engine.uri,
+            config.clock_rate,
+            ", ".join(where),
+        )
         watcher = asyncio.create_task(_watch_parent(stop)) if exit_with_parent else None
         await server.run(stop)
         if watcher is not None:

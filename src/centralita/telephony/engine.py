@@ -112,6 +112,7 @@ class Engine:
         self.config = config or EngineConfig()
         self.events: asyncio.Queue[TelephonyEvent] = asyncio.Queue()
         self.port: int | None = None
+        self.losses = 0  # in this process: never lost (see `MediaPort.losses`)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._commands: queue.SimpleQueue[tuple[Callable[[], Any], concurrent.futures.Future[Any]]]

@@ -32,6 +32,9 @@ WORKER_LOST = "worker-lost"
 @runtime_checkable
 class MediaPort(Protocol):
     events: asyncio.Queue[TelephonyEvent]
+    #: Times the engine was lost and its legs reported ended (`WORKER_LOST`): a media
+    #: worker's connection broke; always 0 in process.
+    losses: int
 
     @property
     def host(self) -> str:

@@ -41,14 +41,15 @@ from centralita.telephony.wire import (
 log = logging.getLogger(__name__)
 
 
-def parse_address(address: str) -> tuple[str, str, int]:
-    """("unix", path, 0) or ("tcp", host, port) from "unix:PATH" or "tcp:HOST:PORT"."""
+def parse_address(address: str, *, any_port: bool = False) -> tuple[str, str, int]:
+    """("unix", path, 0) or ("tcp", host, port) from "unix:PATH" or "tcp:HOST:PORT"
+    (with `any_port`, port 0 too: a listener's "any free port")."""
     kind, _, rest = address.partition(":")
     if kind == "unix" and rest:
         return "unix", rest, 0
     if kind == "tcp":
         host, _, port = rest.rpartition(":")
-        if host and port.isdigit() and 0 < int(port) < 65536:
+        if host and port.isdigit() and (0 if any_port else 1) <= int(port) < 65536:
             return "tcp", host.strip("[]"), int(port)
     raise ValueError(f"a media worker address is unix:PATH or tcp:HOST:PORT, not {address!r}")
 

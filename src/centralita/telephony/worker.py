@@ -24,6 +24,7 @@ import hmac
 import logging
 import os
 import socket
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -269,11 +270,7 @@ class MediaServer:
             client.send(error_reply(request.id, exc))
             return
         if isinstance(result, MediaStats):
-            result = {
-                "rx_packets": result.rx_packets,
-                "tx_packets": result.tx_packets,
-                "rx_lost": result.rx_lost,
-            }
+            result = asdict(result)
         client.send(reply(request.id, result))
 
     async def _release_calls(self) -> None:

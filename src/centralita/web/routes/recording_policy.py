@@ -34,6 +34,7 @@ from centralita.web.session import ADMIN, Csrf, SignedIn, WrongRole, current_use
 router = APIRouter(include_in_schema=False)
 PAGE = "/recordings/policy"
 Scope = Literal["tenant", "queue", "campaign"]
+PLACEHOLDER_LIST = " ".join(f"{{{p}}}" for p in PLACEHOLDERS)  # as a template writes them
 
 
 def administrator(request: Request, action: str) -> SignedIn:
@@ -95,7 +96,7 @@ def _explain(exc: Invalid, lang: str) -> str:
         return t("pol.err.choice", lang, accepted=", ".join(accepted))
     if reason == "placeholder":
         return t("pol.err.placeholder", lang, unknown=", ".join(exc.fields["unknown"]),
-                 accepted=" ".join(f"{{{p}}}" for p in PLACEHOLDERS))  # fmt: skip
+                 accepted=PLACEHOLDER_LIST)  # fmt: skip
     if reason in ("share", "days", "yes_no", "text", "relative", "interaction", "syntax"):
         return t(f"pol.err.{reason}", lang, interaction="{interaction}")
     return exc.message
@@ -137,7 +138,7 @@ def _page(
     return render(
         request, "recordings/policy.html", who, status_code=status_code, sections=sections,
         settings=SETTINGS, choices={**CHOICES, "legal_hold": ("true", "false")},
-        placeholders=" ".join(f"{{{p}}}" for p in PLACEHOLDERS), failed=failed,
+        placeholders=PLACEHOLDER_LIST, failed=failed,
         errors=errors or {}, done=request.query_params.get("done"),
         done_at=request.query_params.get("at"),
     )  # fmt: skip

@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import JSONResponse
 
+from centralita.app.screen import NoSuchInteraction
 from centralita.app.voice_supervision import MonitorMode
 from centralita.clock import utcnow
-from centralita.errors import Conflict, Invalid, NotFound
+from centralita.errors import Conflict, Invalid
 from centralita.store.actions import do_record_monitoring
 from centralita.web.live import get_runner, supervised_agents
 from centralita.web.session import AGENT, SUPERVISING, Csrf, SignedIn, role_in
@@ -43,10 +44,6 @@ class VoiceUnavailable(Conflict):
 
     code = "voice-unavailable"
     http_status = 503
-
-
-class NoSuchInteraction(NotFound):
-    code = "no-such-interaction"
 
 
 def voice_of(request: Request) -> VoiceCenter:
@@ -223,7 +220,7 @@ async def monitor(
 
 
 @router.post("/wallboard/interactions/{interaction_id}/monitor/stop", dependencies=[Csrf])
-async def stopmonitoring_of(request: Request, who: Supervisor, interaction_id: str) -> JSONResponse:
+async def stop_monitoring(request: Request, who: Supervisor, interaction_id: str) -> JSONResponse:
     agent_id = _agent_on(request, who, interaction_id)
     voice = voice_of(request)
     await voice.supervision.stop(interaction_id, who.agent_id)
