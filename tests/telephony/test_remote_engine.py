@@ -22,8 +22,12 @@ class ScriptedWorker:
     """Says hello as run `w<n>`, answers `dial` with a new leg, announces a call when
     told, and never answers `answer` (so a command is in flight when it dies)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, answer_at_once: bool = False) -> None:
         self.path = path
+        #: The dialled phone answers at once: its event follows the dial's reply in the
+        #: same write, as a busy worker sends them to an auto-answer station's call.
+        self.answer_at_once = answer_at_once
+        self.dialled = 0
         self.runs = 0
         self.server: asyncio.Server | None = None
         self.writers: list[asyncio.StreamWriter] = []
@@ -62,7 +66,12 @@ class ScriptedWorker:
                 info = {"worker": run, "pid": 1, "host": "127.0.0.1", "port": 5090, "uri": ""}
                 writer.write(json.dumps({"id": rid, "result": info}).encode() + b"\n")
             elif op == "dial":
-                writer.write(json.dumps({"id": rid, "result": f"{run}-c9"}).encode() + b"\n")
+                self.dialled += 1
+                leg = f"{run}-d{self.dialled}"
+                lines: list[dict[str, Any]] = [{"id": rid, "result": leg}]
+                if self.answer_at_once:
+                    lines.append({"event": "call_answered", "call_id": leg})
+                writer.write(b"".join(json.dumps(m).encode() + b"\n" for m in lines))
             elif op == "call_count":
                 writer.write(json.dumps({"id": rid, "result": 0}).encode() + b"\n")
 
@@ -103,6 +112,50 @@ def test_given_the_worker_dies_then_its_legs_end_as_worker_lost_and_the_client_r
             assert await port.call_count() == 0
             assert port.events.empty()  # nothing more was reported ended
         finally:
+            await remote.stop()
+            await fake.crash()
+
+    asyncio.run(scenario())
+
+
+def test_given_a_dialled_leg_answers_at_once_then_its_event_comes_after_dial_returned_it(
+    tmp_path: Path,
+) -> None:
+    """The center registers a leg when `dial` returns; an event read before that would
+    be dropped as a stranger's (a call left ringing for ever). So a leg's events wait
+    for its dial's reply to reach the caller, and events of legs nobody dials pass."""
+
+    async def scenario() -> None:
+        fake = ScriptedWorker(tmp_path / "w.sock", answer_at_once=True)
+        await fake.start()
+        remote = RemoteEngine(f"unix:{fake.path}")
+        await remote.start()
+        known: set[str] = set()
+        seen: list[tuple[str, bool]] = []
+
+        async def pump() -> None:  # as VoiceCenter reads events
+            while True:
+                event = await remote.events.get()
+                call_id = getattr(event, "call_id", "")
+                seen.append((call_id, call_id in known))
+
+        pumping = asyncio.create_task(pump())
+        try:
+            for _ in range(20):  # a race lost once in a while is still lost
+                seen.clear()
+                known.clear()
+                leg = await remote.dial("sip:1001@127.0.0.1")
+                known.add(leg)  # no await between: as VoiceCenter._offer does
+                await asyncio.sleep(0.01)
+                assert seen == [(leg, True)]
+                fake.push({"event": "call_ended", "call_id": leg, "status": 200, "reason": ""})
+                await asyncio.sleep(0.01)
+                assert seen[-1] == (leg, True)
+            fake.push({"event": "call_answered", "call_id": "w1-c77"})  # nobody dialled it
+            await asyncio.sleep(0.05)
+            assert seen[-1] == ("w1-c77", False)
+        finally:
+            pumping.cancel()
             await remote.stop()
             await fake.crash()
 

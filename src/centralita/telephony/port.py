@@ -78,7 +78,9 @@ class MediaPort(Protocol):
         *,
         from_uri: str | None = None,
     ) -> str:
-        """Place a call; the new leg's call id."""
+        """Place a call; the new leg's call id. No event of that leg is read from
+        `events` before this returns, so a caller that registers the leg before its next
+        `await` sees every event of it (a station that answers at once included)."""
         ...
 
     async def bridge(self, call_a: str, call_b: str) -> None: ...

@@ -90,6 +90,11 @@ class RemoteEngine:
         #: Recently ended legs, so a dial's reply that comes after its leg's end does not
         #: bring it back.
         self._ended: OrderedDict[str, None] = OrderedDict()
+        #: Dials awaiting their reply, and events meanwhile for legs not known yet: the
+        #: worker may report a leg answered before the center has read the reply that
+        #: names it, so such events wait for that reply (see `dial`).
+        self._dialling = 0
+        self._early: dict[str, list[TelephonyEvent]] = {}
 
     @property
     def uri(self) -> str:
@@ -222,14 +227,16 @@ class RemoteEngine:
             if event is None:
                 log.debug("media: unknown event %r", message.get("event"))
                 return
-            if isinstance(event, CallArrived):
-                self._legs[event.call_id] = True
-            elif isinstance(event, CallEnded):
-                self._legs.pop(event.call_id, None)
-                self._ended[event.call_id] = None
-                while len(self._ended) > 10_000:
-                    self._ended.popitem(last=False)
-            self.events.put_nowait(event)
+            call_id = getattr(event, "call_id", None)
+            if (
+                self._dialling
+                and isinstance(call_id, str)
+                and not isinstance(event, CallArrived)
+                and call_id not in self._legs
+            ):
+                self._early.setdefault(call_id, []).append(event)  # a dial's leg, maybe
+                return
+            self._deliver(event)
             return
         future = self._pending.pop(message.get("id"), None)  # type: ignore[arg-type]
         if future is None or future.done():
@@ -239,6 +246,16 @@ class RemoteEngine:
             future.set_exception(error_from_wire(error))
         else:
             future.set_result(message.get("result"))
+
+    def _deliver(self, event: TelephonyEvent) -> None:
+        if isinstance(event, CallArrived):
+            self._legs[event.call_id] = True
+        elif isinstance(event, CallEnded):
+            self._legs.pop(event.call_id, None)
+            self._ended[event.call_id] = None
+            while len(self._ended) > 10_000:
+                self._ended.popitem(last=False)
+        self.events.put_nowait(event)
 
     async def _request(self, op: str, **args: Any) -> Any:
         writer = self._writer
@@ -297,12 +314,28 @@ class RemoteEngine:
         *,
         from_uri: str | None = None,
     ) -> str:
+        """The new leg's id. Its events are queued only now, as this returns: the caller
+        has registered the leg (without awaiting) before any of them is read, as with the
+        in-process engine, whose events come from a later poll."""
         worker = self.worker
-        call_id = str(
-            await self._request("dial", uri=uri, headers=dict(headers or {}), from_uri=from_uri)
-        )
+        self._dialling += 1
+        try:
+            call_id = str(
+                await self._request(
+                    "dial", uri=uri, headers=dict(headers or {}), from_uri=from_uri
+                )
+            )
+        finally:
+            self._dialling -= 1
+            if not self._dialling:  # what no dial claims is someone else's: pass it on
+                early, self._early = self._early, {}
+                for events in early.values():
+                    for event in events:
+                        self._deliver(event)
         if worker == self.worker and call_id not in self._ended:
             self._legs[call_id] = False
+        for event in self._early.pop(call_id, ()):
+            self._deliver(event)
         return call_id
 
     async def bridge(self, call_a: str, call_b: str) -> None:
