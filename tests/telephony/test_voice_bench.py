@@ -4,6 +4,7 @@ worker, a bank of agents' PJSIP phones, 10 bridged calls and the JSON figures.""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from types import ModuleType
 
 import pytest
@@ -27,10 +28,12 @@ KEYS = {
 @pytest.mark.slow
 @pytest.mark.timeout(120)
 def test_bench_voice_bridges_10_calls_to_agents_phones_all_at_once_and_none_fail(
-    pjsua2: ModuleType, sipp: str
+    pjsua2: ModuleType, sipp: str, tmp_path: Path
 ) -> None:
+    keep = tmp_path / "run"
     result = CliRunner().invoke(
-        app, ["voice", "--calls", "10", "--rate", "10", "--hold", "4", "--json"]
+        app,
+        ["voice", "--calls", "10", "--rate", "10", "--hold", "4", "--json", "--keep", str(keep)],
     )
     assert result.exit_code == 0, result.output
     figures = json.loads(result.output)
@@ -40,6 +43,9 @@ def test_bench_voice_bridges_10_calls_to_agents_phones_all_at_once_and_none_fail
     assert figures["bridged_by_worker"] == 10, figures  # each reached an agent's phone
     assert figures["concurrent_calls"] == 10, figures
     assert figures["worker_errors"] == 0, figures
+    # no offer failed or went unanswered (each would strand a caller: one agent per call)
+    assert figures["agents_not_ready"] == {}, figures
+    assert figures["stations_failed"] == figures["media_timeouts"] == 0, figures
     assert 0 < figures["worker_cpu_share"] < 2, figures
     assert 0 < figures["worker_rss_mb"] < 1024, figures
     assert 0 < figures["center_cpu_share"] < 2, figures  # the center apart from the media
@@ -49,6 +55,8 @@ def test_bench_voice_bridges_10_calls_to_agents_phones_all_at_once_and_none_fail
     assert rtp["calls"] >= 5 and rtp["both_ways"] == rtp["calls"], figures
     # and nothing is left behind once sipp hung up: no interaction, no leg
     assert figures["left_in_core"] == figures["legs_left"] == 0, figures
+    # --keep leaves the run's logs and sipp's statistics for a look afterwards
+    assert {"worker.log", "phones.log", "stats.csv"} <= {p.name for p in keep.iterdir()}
 
 
 def ulaw_decode(byte: int) -> int:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import typer
+
+from centralita.config import MEDIA_CLOCK_RATE
 
 app = typer.Typer(help="Benchmarks that print figures.", no_args_is_help=True)
 
@@ -48,6 +51,11 @@ def simulation(
     _print(figures, as_json)
 
 
+KeepOption = typer.Option(
+    None, help="Run in this directory and keep its logs (default: a temporary one)."
+)
+
+
 @app.command()
 def voice(
     calls: int = typer.Option(
@@ -56,8 +64,10 @@ def voice(
     rate: float = typer.Option(50.0, help="New calls per second."),
     hold: float = typer.Option(15.0, help="Seconds each call is held before sipp hangs up."),
     clock_rate: int = typer.Option(
-        8000, help="Media worker's conference-bridge rate (8000, serve's default, or 16000)."
+        MEDIA_CLOCK_RATE,
+        help="Media worker's conference-bridge rate (8000, serve's default, or 16000).",
     ),
+    keep: Path | None = KeepOption,
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """sipp calls a center on 127.0.0.1 (the center process: registrar, queue, core; its
@@ -67,5 +77,5 @@ def voice(
     and memory, failures."""
     from centralita.perf.voice import run
 
-    figures = run(calls=calls, rate=rate, hold_seconds=hold, clock_rate=clock_rate)
+    figures = run(calls=calls, rate=rate, hold_seconds=hold, clock_rate=clock_rate, keep=keep)
     _print(figures, as_json)

@@ -38,8 +38,10 @@ the router still holds once every call ended (0), `legs_left` the worker's legs 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import json
+import logging
 import math
 import os
 import shutil
@@ -51,7 +53,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from centralita.config import Settings
+from centralita.config import MEDIA_CLOCK_RATE
 from centralita.telephony.engine import EngineConfig
 
 #: The most bridged calls: each is two calls in the worker and the pjsua2 build allows
@@ -133,14 +135,18 @@ def run(
     rate: float,
     hold_seconds: float,
     *,
-    clock_rate: int = Settings.model_fields["media_clock_rate"].default,
+    clock_rate: int = MEDIA_CLOCK_RATE,
     media_quality: int = EngineConfig.media_quality,
+    keep: Path | None = None,
 ) -> dict[str, Any]:
     """Place `calls` calls at `rate`/s, each bridged to an agent and held `hold_seconds`;
     return the figures.
 
+    `keep`: a directory to run in and leave behind (the processes' logs, sipp's
+    statistics and errors) instead of a temporary one.
+
     `clock_rate` is the worker's conference-bridge rate: by default serve's
-    (`Settings.media_clock_rate`, 8000: no resampling of G.711 legs); 16000 (room for
+    (`config.MEDIA_CLOCK_RATE`, 8000: no resampling of G.711 legs); 16000 (room for
     G.722) resamples every G.711 leg.
     `media_quality` (`EngineConfig.media_quality`, 1-10) picks the bridge's resampler."""
     if not 1 <= calls <= MAX_CALLS or rate <= 0 or hold_seconds <= 0:
@@ -148,7 +154,13 @@ def run(
     sipp = shutil.which("sipp")
     if sipp is None:
         raise RuntimeError("sipp is not installed (Debian package sip-tester)")
-    with tempfile.TemporaryDirectory(prefix="centralita-voice-") as tmp:
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
+    with (
+        contextlib.nullcontext(str(keep))
+        if keep is not None
+        else tempfile.TemporaryDirectory(prefix="centralita-voice-")
+    ) as tmp:
         work = Path(tmp)
         tone = work / "tone.ulaw"
         tone.write_bytes(ulaw_tone(440, seconds=1.0))
@@ -206,6 +218,9 @@ def run(
         "bridged_by_worker": bridged,
         "rtp_at_first_hangup": counts.get("rtp", {}),
         "left_in_core": counts["left_in_core"],
+        "agents_not_ready": counts.get("agents_not_ready", {}),
+        "stations_failed": counts.get("stations_failed", 0),
+        "media_timeouts": counts.get("media_timeouts", 0),
         "legs_left": counts["legs_left"],
         "worker_errors": log.count("Traceback"),
         "sipp_exit_code": sipp_rc,
@@ -445,7 +460,7 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
 
 
 # --- the center (a subprocess; it starts the media worker as `serve` does) ------------
-async def _worker(work: Path, calls: int, clock_rate: int, quality: int) -> dict[str, Any]:
+async def _center(work: Path, calls: int, clock_rate: int, quality: int) -> dict[str, Any]:
     from centralita.app.center import LiveCenter
     from centralita.app.live import LiveView
     from centralita.app.runner import Runner
@@ -456,6 +471,8 @@ async def _worker(work: Path, calls: int, clock_rate: int, quality: int) -> dict
     from centralita.telephony.worker_process import MediaOptions, open_media
 
     counts: dict[str, Any] = {"bridged": 0, "most_bridged": 0}
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s center %(message)s")
+    logging.getLogger("centralita.app.voice").addHandler(_VoiceLogCounter(counts))
     counts["first_bridge_at"] = counts["last_bridge_at"] = 0.0
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
@@ -526,6 +543,7 @@ async def _worker(work: Path, calls: int, clock_rate: int, quality: int) -> dict
                 await asyncio.sleep(0.1)
             runner.commit()
             counts["left_in_core"] = len(center.router.interaction_ids())
+            counts["agents_not_ready"] = _not_ready(center.router)
             counts["legs_left"] = await engine.call_count()
         finally:
             await voice.stop()
@@ -535,6 +553,32 @@ async def _worker(work: Path, calls: int, clock_rate: int, quality: int) -> dict
         await media.stop()
     store.dispose()
     return counts
+
+
+def _not_ready(router: Any) -> dict[str, int]:
+    """Agents left paused at the end, by reason ("missed": an offer failed or went
+    unanswered; with one agent per call, each strands one caller)."""
+    reasons: dict[str, int] = {}
+    for agent_id in router.agent_ids():
+        snap = router.agent_snapshot(agent_id)
+        if not snap.ready and snap.reason is not None:
+            reasons[snap.reason] = reasons.get(snap.reason, 0) + 1
+    return reasons
+
+
+class _VoiceLogCounter(logging.Handler):
+    """Counts the voice adapter's log lines that explain a call not bridged."""
+
+    def __init__(self, counts: dict[str, Any]) -> None:
+        super().__init__(logging.INFO)
+        self.counts = counts
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage()
+        if text.startswith("voice: station ") and " failed (" in text:
+            self.counts["stations_failed"] = self.counts.get("stations_failed", 0) + 1
+        elif "no RTP from station" in text:
+            self.counts["media_timeouts"] = self.counts.get("media_timeouts", 0) + 1
 
 
 async def _rtp_sample(voice: Any, calls: list[Any], sample: dict[str, int]) -> None:
@@ -561,5 +605,5 @@ if __name__ == "__main__" and sys.argv[1:2] == ["center"]:
     work_dir = Path(sys.argv[2])
     write_json(
         work_dir / "counts.json",
-        asyncio.run(_worker(work_dir, int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))),
+        asyncio.run(_center(work_dir, int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))),
     )
