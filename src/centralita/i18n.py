@@ -125,6 +125,10 @@ CATALOG: dict[str, tuple[str, str]] = {  # key: (english, spanish)
         "That phone is not registered.",
         "Ese teléfono no está registrado.",
     ),
+    "voice.err.party-busy": (
+        "That agent is on another call.",
+        "Ese agente está en otra llamada.",
+    ),
     "voice.err.no-such-trunk": ("No such trunk.", "No existe esa troncal."),
     "voice.err.call-not-bridged": (
         "The call is not talking with an agent.",

@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 
 from centralita.app.voice import Trunk, VoiceSettings
-from centralita.app.voice_transfer import ConsultNotReady
-from centralita.core.events import AgentLoggedIn, TransferRequested
+from centralita.app.voice_transfer import ConsultNotReady, PartyBusy
+from centralita.core import AgentState
+from centralita.core.events import AgentEngaged, AgentLoggedIn, AgentReleased, TransferRequested
 from telephony import voice_harness
 from telephony.tel_helpers import (
     block_sequence,
@@ -118,6 +119,9 @@ def test_given_attended_transfer_to_an_agent_when_completed_then_caller_talks_wi
             await c.voice.transfers.consult(iid, agent_id=c.agents["carlos"])
             await until(lambda: c.voice.transfers.parties[iid].up, 20, "carlos to answer")
             assert call.held
+            # the core holds carlos busy with this call: no queue call rings him meanwhile
+            carlos = c.runner.center.router.agent_snapshot(c.agents["carlos"])
+            assert (carlos.state, carlos.engaged) == (AgentState.TALKING, (iid,))
             await media_flows(c, call.caller, 100)  # 2 s: ana and carlos talk, music
             await c.voice.transfers.complete(iid)
             await until(
@@ -154,12 +158,20 @@ def test_given_attended_transfer_when_cancelled_then_caller_is_back_with_the_age
         async with voice_center(db_file, tmp_path, auto_answer=("ana", "carlos")) as c:
             call, caller = await talking_with_ana(c, wavs)
             iid = call.interaction_id
-            await c.voice.transfers.consult(iid, agent_id=c.agents["carlos"])
+            carlos = c.agents["carlos"]
+            c.runner.handle(AgentEngaged(carlos, "another-call"))  # carlos is busy...
+            with pytest.raises(PartyBusy):  # ...so he is not called, the caller not held
+                await c.voice.transfers.consult(iid, agent_id=carlos)
+            assert not call.held and iid not in c.voice.transfers.parties
+            c.runner.handle(AgentReleased(carlos, "another-call"))
+            await c.voice.transfers.consult(iid, agent_id=carlos)
             await until(lambda: c.voice.transfers.parties[iid].up, 20, "carlos to answer")
             await media_flows(c, call.caller, 100)
             await c.voice.transfers.cancel(iid)
             await until(lambda: not call.held, 20, "the caller to be resumed")
             await until(lambda: log_has(tmp_path / "carlos.log", "ended"), 10, "carlos let go")
+            snap = c.runner.center.router.agent_snapshot(carlos)  # free for the queue again
+            assert (snap.state, snap.engaged) == (AgentState.AVAILABLE, ())
             await media_flows(c, call.caller, 100)
             await c.engine.hangup(call.caller)
             await wait_process(caller, 20)
@@ -279,12 +291,16 @@ def test_given_three_way_conference_then_each_party_hears_both_others(
             await c.voice.transfers.conference(call.interaction_id, agent_id=c.agents["carlos"])
             await until(lambda: answered_in(tmp_path / "carlos.log"), 20, "carlos to answer")
             await until(lambda: c.voice.transfers.conferenced, 5, "the conference")
+            router = c.runner.center.router
+            assert router.agent_snapshot(c.agents["carlos"]).engaged == (call.interaction_id,)
             await media_flows(c, call.caller, 150)
             await c.engine.hangup(call.caller)  # the call ends for everybody
             await wait_process(caller, 20)
             await until(lambda: log_has(tmp_path / "carlos.log", "ended"), 10, "carlos let go")
             await no_calls_left(c)
             assert c.voice.transfers.conferenced == {}
+            snap = router.agent_snapshot(c.agents["carlos"])  # released with his leg
+            assert (snap.state, snap.engaged) == (AgentState.AVAILABLE, ())
 
     run(scenario())
     for wav, others in (

@@ -26,10 +26,12 @@ from centralita.core import (
 )
 from centralita.core.commands import CancelOffer, OfferToAgent
 from centralita.core.events import (
+    AgentEngaged,
     AgentLoggedIn,
     AgentLoggedOut,
     AgentPaused,
     AgentReadied,
+    AgentReleased,
     CallbackRequested,
     CallerHungUp,
     EscalationRequested,
@@ -101,6 +103,8 @@ op = st.tuples(
             "transfer",
             "escalate",
             "callback",
+            "engage",
+            "release",
             "tick",
         ]
     ),
@@ -159,9 +163,9 @@ def check_invariants(r: Router, info: dict[str, Any], out: list[Any]) -> None:
     for snap in agents.values():
         for channel, load in snap.load.items():
             assert 0 <= load <= snap.capacity[channel], snap
-    # legs agree between agents and interactions
+    # legs (and calls outside the queues) agree between agents and interactions
     for snap in agents.values():
-        assert len(snap.interactions) == sum(snap.load.values()), snap
+        assert len(snap.interactions) + len(snap.engaged) == sum(snap.load.values()), snap
     for it in inters:
         for agent_id in it.offered_to:
             assert it.interaction_id in agents[agent_id].interactions
@@ -276,6 +280,11 @@ def step(r: Router, kind: str, k: int, prio: int, skills: Any, channel: str, n: 
         return WrapUpEnded(agent)
     if kind == "tick":
         return Tick()
+    if kind == "engage":  # consulted by a colleague (refused if busy or absent)
+        return AgentEngaged(agent, f"e{n}", channel)
+    if kind == "release":  # mostly a real engagement, sometimes an unknown one
+        engaged = [(a, ref) for a in agent_ids for ref in r.agent_snapshot(a).engaged]
+        return AgentReleased(*engaged[k % len(engaged)] if engaged else (agent, f"e{n}"))
     if kind in ("accept", "reject"):
         if offer is None:
             return Tick()

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from routing_helpers import answer, arrive, of, offers, router
+from routing_helpers import answer, arrive, of, offers, router, simple
 
 from centralita.core import AgentConfig, AgentState, QueueConfig, Router
-from centralita.core.errors import InvalidTransition, NoSuchInteraction
+from centralita.core.errors import AgentBusy, InvalidTransition, NoSuchInteraction
 from centralita.core.events import (
+    AgentEngaged,
     AgentLoggedIn,
     AgentLoggedOut,
     AgentPaused,
+    AgentReleased,
     EscalationRequested,
     InteractionArrived,
     InteractionEnded,
@@ -18,7 +20,12 @@ from centralita.core.events import (
     Tick,
     TransferRequested,
 )
-from centralita.core.records import InteractionClosed, InteractionQueued, InteractionTransferred
+from centralita.core.records import (
+    AgentStateChanged,
+    InteractionClosed,
+    InteractionQueued,
+    InteractionTransferred,
+)
 
 
 def tiers() -> Router:
@@ -129,3 +136,78 @@ def test_when_the_target_agent_logs_out_the_waiting_transfer_goes_to_the_queue()
     out = r.handle(AgentLoggedOut("c"), 20.0)
     assert len(offers(out)) == 1
     assert offers(out)[0][1] != "c"
+
+
+# --- a consulted agent: engaged outside the queues ------------------------------------
+
+
+def test_a_consulted_agent_gets_no_offer_until_released_and_shows_talking() -> None:
+    r = simple("a", "b")
+    first = answer_first(r, "c1", 1.0)
+    other = "b" if first == "a" else "a"
+    out = r.handle(AgentEngaged(other, "c1"), 5.0)  # first consults `other` about c1
+    [changed] = of(AgentStateChanged, out)
+    assert (changed.agent_id, changed.state, changed.interaction_id) == (
+        other,
+        AgentState.TALKING,
+        "c1",
+    )
+    snap = r.agent_snapshot(other)
+    assert (snap.engaged, snap.load["voice"], snap.interactions) == (("c1",), 1, ())
+    assert offers(arrive(r, "c2", 6.0)) == []  # `other` is busy: c2 waits
+    out = r.handle(AgentReleased(other, "c1"), 20.0)
+    assert [c.state for c in of(AgentStateChanged, out)] == [
+        AgentState.AVAILABLE,
+        AgentState.RESERVED,
+    ]
+    assert offers(out) == [("c2", other)]  # released: the waiting call goes to them
+
+
+def test_completing_a_consultation_hands_the_call_to_the_consulted_agent_first() -> None:
+    """Transfer to the consulted agent, then release them: the transferred call is
+    theirs before anything waiting in the queue (their targeted heap comes first)."""
+    r = simple("a", "b", wrap_up=30.0)
+    first = answer_first(r, "c1", 1.0)
+    other = "b" if first == "a" else "a"
+    r.handle(AgentEngaged(other, "c1"), 5.0)
+    arrive(r, "c2", 6.0)  # waits: nobody free
+    out = r.handle(TransferRequested("c1", agent_id=other), 10.0)
+    assert offers(out) == []  # `other` is still on the consultation
+    out = r.handle(AgentReleased(other, "c1"), 10.0)
+    assert offers(out) == [("c1", other)]
+    assert r.agent_snapshot(first).state is AgentState.WRAP_UP
+
+
+def test_engaging_a_busy_or_absent_agent_is_refused_and_changes_nothing() -> None:
+    r = simple("a", "b")
+    first = answer_first(r, "c1", 1.0)
+    with pytest.raises(AgentBusy) as busy:
+        r.handle(AgentEngaged(first, "c9"), 2.0)  # on c1, capacity 1
+    assert busy.value.code == "agent-busy"
+    assert busy.value.fields["agent"] == first
+    r.handle(AgentLoggedOut("b" if first == "a" else "a"), 2.0)
+    with pytest.raises(InvalidTransition):
+        r.handle(AgentEngaged("b" if first == "a" else "a", "c1"), 3.0)
+    with pytest.raises(InvalidTransition):
+        r.handle(AgentReleased(first, "c1"), 3.0)  # never engaged
+    assert r.agent_snapshot(first).load["voice"] == 1
+
+
+def test_a_paused_agent_consulted_goes_back_to_the_pause_and_logout_waits_for_the_end() -> None:
+    r = simple("a")
+    r.handle(AgentPaused("a", "break"), 1.0)
+    r.handle(AgentEngaged("a", "x1"), 2.0)
+    assert r.agent_snapshot("a").state is AgentState.TALKING
+    out = r.handle(AgentReleased("a", "x1"), 3.0)
+    changed = of(AgentStateChanged, out)[0]
+    assert (changed.state, changed.reason) == (AgentState.NOT_READY, "break")
+    r.handle(AgentEngaged("a", "x2"), 4.0)
+    r.handle(AgentLoggedOut("a"), 5.0)
+    assert r.agent_snapshot("a").state is AgentState.TALKING  # logout pending
+    out = r.handle(AgentReleased("a", "x2"), 6.0)
+    assert of(AgentStateChanged, out)[-1].state is AgentState.LOGGED_OUT
+
+
+def answer_first(r: Router, iid: str, now: float) -> str:
+    arrive(r, iid, now)
+    return answer(r, iid, now)

@@ -26,7 +26,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from centralita.app.voice_originate import RINGBACK_HZ
-from centralita.core.events import HoldEnded, HoldStarted, InteractionEnded, TransferRequested
+from centralita.core.errors import AgentBusy
+from centralita.core.events import (
+    AgentEngaged,
+    AgentReleased,
+    HoldEnded,
+    HoldStarted,
+    InteractionEnded,
+    TransferRequested,
+)
 from centralita.errors import CentralitaError, Conflict, Invalid
 from centralita.telephony import CallAnswered, CallEnded, TelephonyError, TelephonyEvent
 
@@ -49,6 +57,12 @@ class ConsultNotReady(Conflict):
     code = "no-consultation"
 
 
+class PartyBusy(Conflict):
+    """The agent to consult or conference is on another call (or being offered one)."""
+
+    code = "party-busy"
+
+
 class PartyUnreachable(Conflict):
     """The agent to consult or conference has no registered station."""
 
@@ -66,6 +80,7 @@ class Party:
     station: str | None = None  # the extension called, for an agent
     up: bool = False
     completing: bool = False  # complete() asked the core to hand the call to agent_id
+    engaged: bool = False  # the core holds agent_id busy for this call (`AgentEngaged`)
 
 
 class Transfers:
@@ -108,7 +123,10 @@ class Transfers:
                 raise ConsultNotReady(
                     "the consulted agent cannot take the call", interaction_id=interaction_id
                 )
-            return  # the core offers it to that agent: see `handover`
+            # The call waits for that agent only; freed from the consultation, they get
+            # it before anything else (the core offers it: see `handover`).
+            self._release(call, party)
+            return
         await self._let_agent_go(call)
         await self._connect_party(call, party)
 
@@ -166,9 +184,13 @@ class Transfers:
         if (agent_id is None) == (number is None):
             raise Invalid("give exactly one of agent_id and number", field="agent_id")
         station: str | None = None
+        engaged = False
         if agent_id is not None:
+            engaged = self._engage(call, agent_id)
             dialled = await self.voice.dial_station(agent_id, ani=call.ani)
             if dialled is None:
+                if engaged:
+                    self.voice.tell_core(AgentReleased(agent_id, call.interaction_id))
                 raise PartyUnreachable("that agent has no registered station", agent_id=agent_id)
             leg, station = dialled
         else:
@@ -179,7 +201,7 @@ class Transfers:
                 leg = await originator.dial_number(the_trunk, number)
             except TelephonyError as exc:
                 raise PartyUnreachable(str(exc), number=number) from None
-        party = Party(kind, leg, agent_id, number, station)
+        party = Party(kind, leg, agent_id, number, station, engaged=engaged)
         call.extra_legs.add(leg)
 
         async def handle(event: TelephonyEvent) -> None:
@@ -199,6 +221,7 @@ class Transfers:
                 await self.voice.quietly(self.voice.engine.bridge(party.leg, call.caller))
                 await self.voice.quietly(self.voice.engine.bridge(party.leg, call.agent_leg))
         elif isinstance(event, CallEnded):
+            self._release(call, party)
             self.voice.leg_handlers.pop(party.leg, None)
             call.extra_legs.discard(party.leg)
             self.conferenced.pop(party.leg, None)
@@ -209,6 +232,24 @@ class Transfers:
             elif party.kind == "blind" and not party.up:
                 log.info("voice: blind transfer of %s to %s failed", call.caller, party.number)
                 await self.voice.quietly(self.voice.engine.hangup(call.caller))
+
+    def _engage(self, call: VoiceCall, agent_id: str) -> bool:
+        """Tell the core the agent is busy with this call, so no offer rings them while
+        consulted or conferenced; True if it took note. An agent not logged in (or a user
+        the router does not know) takes no offers anyway: they are called all the same."""
+        try:
+            self.voice.runner.handle(AgentEngaged(agent_id, call.interaction_id))
+        except AgentBusy:
+            raise PartyBusy("that agent is on another call", agent_id=agent_id) from None
+        except CentralitaError as exc:
+            log.info("voice: %s is not taking calls (%s): called anyway", agent_id, exc.code)
+            return False
+        return True
+
+    def _release(self, call: VoiceCall, party: Party) -> None:
+        if party.engaged and party.agent_id is not None:
+            party.engaged = False
+            self.voice.tell_core(AgentReleased(party.agent_id, call.interaction_id))
 
     def _adopt(self, call: VoiceCall, party: Party) -> None:
         """The party's leg becomes the call's agent leg (VoiceCenter follows it now)."""

@@ -31,6 +31,7 @@ class Agent:
         "capacity",
         "config",
         "counts",
+        "engaged",
         "epoch",
         "handled_today",
         "id",
@@ -81,6 +82,9 @@ class Agent:
         self.since = 0.0
         self.legs: dict[str, tuple[int, str]] = {}  # interaction id → (leg state, channel)
         self.counts = [0, 0, 0, 0]
+        # calls outside the queues (`AgentEngaged`): ref → channel; each counts as a
+        # talking leg and takes one unit of its channel
+        self.engaged: dict[str, str] = {}
         self.queues: list[Queue] = []
         self.rr: dict[str, int] = {}
         self.pools: dict[str, list[Pool]] = {}
@@ -119,6 +123,22 @@ class Agent:
         """Remove a leg; returns its channel. The channel frees up (new epoch)."""
         old, channel = self.legs.pop(interaction_id)
         self.counts[old] -= 1
+        self.load[channel] -= 1
+        self.epoch[channel] += 1
+        if self.load[channel] == 0:
+            self.idle_since[channel] = now
+        return channel
+
+    def engage(self, ref: str, channel: str) -> None:
+        self.engaged[ref] = channel
+        self.counts[TALKING] += 1
+        self.load[channel] += 1
+        self.epoch[channel] += 1
+
+    def release(self, ref: str, now: float) -> str:
+        """End an engagement; returns its channel, which frees up (new epoch)."""
+        channel = self.engaged.pop(ref)
+        self.counts[TALKING] -= 1
         self.load[channel] -= 1
         self.epoch[channel] += 1
         if self.load[channel] == 0:

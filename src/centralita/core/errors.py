@@ -41,6 +41,12 @@ class InvalidTransition(Conflict):
     code = "invalid-transition"
 
 
+class AgentBusy(Conflict):
+    """The agent has no room on `channel` for another call (`AgentEngaged`)."""
+
+    code = "agent-busy"
+
+
 class InvalidConfig(Invalid):
     """Configuration is inconsistent; `field` names the offending setting."""
 

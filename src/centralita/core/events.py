@@ -93,6 +93,25 @@ class DayStarted:
     """A new day: reset per-agent counters (handled today, talk time today)."""
 
 
+@immutable
+class AgentEngaged:
+    """The agent is on a call outside the queues (consulted by a colleague about
+    interaction `ref`, or added to its conference): it takes one unit of `channel`, so no
+    offer reaches the agent meanwhile, and shows as talking until `AgentReleased`."""
+
+    agent_id: str
+    ref: str
+    channel: str = "voice"
+
+
+@immutable
+class AgentReleased:
+    """That call outside the queues (`AgentEngaged.ref`) is over."""
+
+    agent_id: str
+    ref: str
+
+
 # --- interactions ---------------------------------------------------------------------
 
 
@@ -186,6 +205,8 @@ InputEvent = (
     | OfferRejected
     | WrapUpEnded
     | WrapUpExtended
+    | AgentEngaged
+    | AgentReleased
     | DayStarted
     | InteractionArrived
     | CallerHungUp

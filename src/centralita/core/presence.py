@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from centralita.core.agents import RINGING, WRAP, Agent
 from centralita.core.config import WhenNoAgents
-from centralita.core.errors import InvalidTransition
+from centralita.core.errors import AgentBusy, InvalidTransition
 from centralita.core.events import (
+    AgentEngaged,
     AgentLoggedIn,
     AgentLoggedOut,
     AgentPaused,
     AgentReadied,
+    AgentReleased,
     DayStarted,
     WrapUpEnded,
     WrapUpExtended,
@@ -77,7 +79,7 @@ class AgentHandlers(InteractionHandlers):
             self._route(inter, now, out)
 
     def _after_work(self, agent: Agent, now: float, out: list[Output]) -> None:
-        if agent.logout_pending and not agent.legs:
+        if agent.logout_pending and not agent.legs and not agent.engaged:
             agent.set_presence(False, None, False)
             self._set_state(agent, now, out, None)
 
@@ -116,6 +118,25 @@ class AgentHandlers(InteractionHandlers):
                 agent.idle_since[channel] = now
         self._set_state(agent, now, out, None)
         self._serve_all(agent, now, out)
+
+    def _engaged(self, e: AgentEngaged, now: float, out: list[Output]) -> None:
+        agent = self.agent(e.agent_id)
+        if not agent.logged_in or agent.logout_pending or e.ref in agent.engaged:
+            raise _wrong(agent, "agent_engaged")
+        if agent.load.get(e.channel, 0) >= agent.capacity.get(e.channel, 0):
+            raise AgentBusy(agent=agent.id, channel=e.channel, state=agent.state.value)
+        agent.engage(e.ref, e.channel)
+        self._set_state(agent, now, out, e.ref)
+
+    def _released(self, e: AgentReleased, now: float, out: list[Output]) -> None:
+        agent = self.agent(e.agent_id)
+        if e.ref not in agent.engaged:
+            raise _wrong(agent, "agent_released")
+        channel = agent.release(e.ref, now)
+        self._set_state(agent, now, out, e.ref)
+        if agent.logout_pending:
+            self._after_work(agent, now, out)
+        self._serve(agent, channel, now, out)
 
     def _wrap_ended(self, e: WrapUpEnded, now: float, out: list[Output]) -> None:
         agent = self.agent(e.agent_id)

@@ -20,10 +20,12 @@ from typing import Any
 
 from centralita.core.config import DEFAULT_PAUSE_REASONS, AgentConfig, PauseReason, QueueConfig
 from centralita.core.events import (
+    AgentEngaged,
     AgentLoggedIn,
     AgentLoggedOut,
     AgentPaused,
     AgentReadied,
+    AgentReleased,
     CallbackRequested,
     CallerHungUp,
     DayStarted,
@@ -80,6 +82,8 @@ class Router(AgentHandlers):
             OfferRejected: self._rejected,
             WrapUpEnded: self._wrap_ended,
             WrapUpExtended: self._wrap_extended,
+            AgentEngaged: self._engaged,
+            AgentReleased: self._released,
             DayStarted: self._day_started,
             InteractionArrived: self._arrived,
             CallerHungUp: self._hung_up,

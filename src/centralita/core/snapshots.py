@@ -36,6 +36,7 @@ class AgentSnapshot:
     talk_today: float
     queues: tuple[str, ...]
     ready: bool  # takes new offers when it has room (logged in, not paused)
+    engaged: tuple[str, ...] = ()  # calls outside the queues (`AgentEngaged.ref`)
 
 
 @immutable
@@ -86,6 +87,7 @@ def agent_snapshot(agent: Agent) -> AgentSnapshot:
         agent.talk_today,
         tuple(q.id for q in agent.queues),
         agent.logged_in and agent.pause is None and not agent.logout_pending,
+        tuple(agent.engaged),
     )
 
 

@@ -321,9 +321,7 @@ class RemoteEngine:
         self._dialling += 1
         try:
             call_id = str(
-                await self._request(
-                    "dial", uri=uri, headers=dict(headers or {}), from_uri=from_uri
-                )
+                await self._request("dial", uri=uri, headers=dict(headers or {}), from_uri=from_uri)
             )
         finally:
             self._dialling -= 1
