@@ -26,7 +26,8 @@ from centralita.app.voice_originate import (
     Trunk,
     outcome_of,
 )
-from centralita.core.events import AgentLoggedIn
+from centralita.core import AgentState
+from centralita.core.events import AgentEngaged, AgentLoggedIn, AgentReleased
 from centralita.store.models import Interaction
 from telephony import voice_harness
 from telephony.tel_helpers import (
@@ -254,10 +255,20 @@ def test_given_click_to_call_then_agent_rings_first_hears_ringback_and_talks_wit
             await until(lambda: log_has(tmp_path / "customer.log", "listening"), 20, "customer")
             seen: list[OriginateEvent] = []
             c.voice.originator.on_event(seen.append)
+            c.runner.handle(AgentLoggedIn(c.agents["ana"]))
             request = Originate("r1", NUMBER, "carrier", c.tenant_id, agent_id=c.agents["ana"])
             await c.voice.originator.originate(request)
+            router = c.runner.center.router
+            # busy in the core from the first ring: no queue call reaches her meanwhile
+            ana_now = router.agent_snapshot(c.agents["ana"])
+            assert (ana_now.state, ana_now.engaged) == (AgentState.TALKING, ("originate:r1",))
             await until(lambda: OriginateEnded("r1", "number") in seen, 40, "the customer's BYE")
             await until(lambda: log_has(tmp_path / "ana.log", "ended"), 10, "ana's leg to end")
+            await until(
+                lambda: router.agent_snapshot(c.agents["ana"]).state is AgentState.AVAILABLE,
+                10,
+                "ana free again",
+            )
             assert await wait_process(customer, 20) == 0
             await no_calls_left(c)
             await stop_process(ana)
@@ -290,14 +301,24 @@ def test_given_click_to_call_when_agent_station_is_not_registered_then_the_numbe
         ) as c:
             seen: list[OriginateEvent] = []
             c.voice.originator.on_event(seen.append)
-            request = Originate("r1", NUMBER, "carrier", c.tenant_id, agent_id=c.agents["ana"])
+            ana = c.agents["ana"]
+            c.runner.handle(AgentLoggedIn(ana))
+            c.runner.handle(AgentEngaged(ana, "another-call"))  # busy: refused at once
+            await c.voice.originator.originate(Originate("r0", NUMBER, "carrier", c.tenant_id, ana))
+            c.runner.handle(AgentReleased(ana, "another-call"))
+            request = Originate("r1", NUMBER, "carrier", c.tenant_id, agent_id=ana)
             await c.voice.originator.originate(request)
             await no_calls_left(c)
+            snap = c.runner.center.router.agent_snapshot(ana)  # not left busy
+            assert (snap.state, snap.engaged) == (AgentState.AVAILABLE, ())
+            assert c.voice.originator.attempts == {}
             return seen
 
     seen = run(scenario())
-    [result] = results(seen)
-    assert (result.outcome, result.party) == (Outcome.FAILED, "agent")
+    busy, unregistered = results(seen)
+    assert (busy.outcome, busy.status, busy.party) == (Outcome.FAILED, 486, "agent")
+    assert (unregistered.outcome, unregistered.status) == (Outcome.FAILED, 480)
+    assert unregistered.party == "agent"
 
 
 @pytest.mark.slow

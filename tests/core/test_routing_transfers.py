@@ -145,7 +145,7 @@ def test_a_consulted_agent_gets_no_offer_until_released_and_shows_talking() -> N
     r = simple("a", "b")
     first = answer_first(r, "c1", 1.0)
     other = "b" if first == "a" else "a"
-    out = r.handle(AgentEngaged(other, "c1"), 5.0)  # first consults `other` about c1
+    out = r.handle(AgentEngaged(other, "k1", interaction_id="c1"), 5.0)  # consulted on c1
     [changed] = of(AgentStateChanged, out)
     assert (changed.agent_id, changed.state, changed.interaction_id) == (
         other,
@@ -153,9 +153,9 @@ def test_a_consulted_agent_gets_no_offer_until_released_and_shows_talking() -> N
         "c1",
     )
     snap = r.agent_snapshot(other)
-    assert (snap.engaged, snap.load["voice"], snap.interactions) == (("c1",), 1, ())
+    assert (snap.engaged, snap.load["voice"], snap.interactions) == (("k1",), 1, ())
     assert offers(arrive(r, "c2", 6.0)) == []  # `other` is busy: c2 waits
-    out = r.handle(AgentReleased(other, "c1"), 20.0)
+    out = r.handle(AgentReleased(other, "k1"), 20.0)
     assert [c.state for c in of(AgentStateChanged, out)] == [
         AgentState.AVAILABLE,
         AgentState.RESERVED,
@@ -201,6 +201,7 @@ def test_a_paused_agent_consulted_goes_back_to_the_pause_and_logout_waits_for_th
     out = r.handle(AgentReleased("a", "x1"), 3.0)
     changed = of(AgentStateChanged, out)[0]
     assert (changed.state, changed.reason) == (AgentState.NOT_READY, "break")
+    assert changed.interaction_id is None  # a call about no interaction (click-to-call)
     r.handle(AgentEngaged("a", "x2"), 4.0)
     r.handle(AgentLoggedOut("a"), 5.0)
     assert r.agent_snapshot("a").state is AgentState.TALKING  # logout pending

@@ -30,6 +30,8 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from centralita.clock import utcnow
+from centralita.core.errors import AgentBusy
+from centralita.core.events import AgentEngaged, AgentReleased
 from centralita.errors import CentralitaError, NotFound
 from centralita.store import events
 from centralita.telephony import (
@@ -192,6 +194,7 @@ class _Attempt:
     over: bool = False  # OriginateEnded was published
     timer: asyncio.Task[None] | None = None
     legs: set[str] = field(default_factory=set)
+    engaged: bool = False  # the core holds the agent busy with it (`AgentEngaged`)
 
 
 class VoiceOriginator(OriginatePort):
@@ -209,9 +212,14 @@ class VoiceOriginator(OriginatePort):
         if request.agent_id is None:
             await self._dial_number(attempt)
             return
+        if not self._engage(attempt, request.agent_id):
+            busy = "the agent is on another call"
+            self._finish(attempt, Outcome.FAILED, 486, busy, party="agent")
+            return
         dialled = await self.voice.dial_station(request.agent_id, ani=request.number)
         if dialled is None:
             self._finish(attempt, Outcome.FAILED, 480, "no registered station", party="agent")
+            self._release(attempt)
             return
         leg = dialled[0]
         attempt.agent_leg = leg
@@ -232,7 +240,31 @@ class VoiceOriginator(OriginatePort):
         if not attempt.legs:
             if attempt.timer is not None:
                 attempt.timer.cancel()
+            self._release(attempt)
             self.attempts.pop(attempt.request.request_id, None)
+
+    def _engage(self, attempt: _Attempt, agent_id: str) -> bool:
+        """Hold the agent busy in the core for the click-to-call, so no queue call rings
+        them meanwhile; False if the core says they are on another call. An agent not
+        logged in to the queues takes no offers anyway: called all the same."""
+        try:
+            self.voice.runner.handle(AgentEngaged(agent_id, self._ref(attempt)))
+        except AgentBusy:
+            return False
+        except CentralitaError as exc:
+            log.info("voice: %s is not taking calls (%s): called anyway", agent_id, exc.code)
+            return True
+        attempt.engaged = True
+        return True
+
+    def _release(self, attempt: _Attempt) -> None:
+        if attempt.engaged and attempt.request.agent_id is not None:
+            attempt.engaged = False
+            self.voice.tell_core(AgentReleased(attempt.request.agent_id, self._ref(attempt)))
+
+    @staticmethod
+    def _ref(attempt: _Attempt) -> str:
+        return f"originate:{attempt.request.request_id}"
 
     def trunk(self, name: str) -> Trunk:
         trunk = self.trunks.get(name)

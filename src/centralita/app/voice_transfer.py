@@ -238,7 +238,8 @@ class Transfers:
         consulted or conferenced; True if it took note. An agent not logged in (or a user
         the router does not know) takes no offers anyway: they are called all the same."""
         try:
-            self.voice.runner.handle(AgentEngaged(agent_id, call.interaction_id))
+            iid = call.interaction_id
+            self.voice.runner.handle(AgentEngaged(agent_id, iid, interaction_id=iid))
         except AgentBusy:
             raise PartyBusy("that agent is on another call", agent_id=agent_id) from None
         except CentralitaError as exc:

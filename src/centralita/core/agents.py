@@ -82,9 +82,9 @@ class Agent:
         self.since = 0.0
         self.legs: dict[str, tuple[int, str]] = {}  # interaction id → (leg state, channel)
         self.counts = [0, 0, 0, 0]
-        # calls outside the queues (`AgentEngaged`): ref → channel; each counts as a
-        # talking leg and takes one unit of its channel
-        self.engaged: dict[str, str] = {}
+        # calls outside the queues (`AgentEngaged`): ref → (channel, interaction it is
+        # about); each counts as a talking leg and takes one unit of its channel
+        self.engaged: dict[str, tuple[str, str | None]] = {}
         self.queues: list[Queue] = []
         self.rr: dict[str, int] = {}
         self.pools: dict[str, list[Pool]] = {}
@@ -129,21 +129,22 @@ class Agent:
             self.idle_since[channel] = now
         return channel
 
-    def engage(self, ref: str, channel: str) -> None:
-        self.engaged[ref] = channel
+    def engage(self, ref: str, channel: str, interaction_id: str | None) -> None:
+        self.engaged[ref] = (channel, interaction_id)
         self.counts[TALKING] += 1
         self.load[channel] += 1
         self.epoch[channel] += 1
 
-    def release(self, ref: str, now: float) -> str:
-        """End an engagement; returns its channel, which frees up (new epoch)."""
-        channel = self.engaged.pop(ref)
+    def release(self, ref: str, now: float) -> tuple[str, str | None]:
+        """End an engagement; returns its channel, which frees up (new epoch), and the
+        interaction it was about."""
+        channel, interaction_id = self.engaged.pop(ref)
         self.counts[TALKING] -= 1
         self.load[channel] -= 1
         self.epoch[channel] += 1
         if self.load[channel] == 0:
             self.idle_since[channel] = now
-        return channel
+        return channel, interaction_id
 
     def invalidate(self) -> None:
         """Make every index entry of this agent stale (paused, logged out…)."""

@@ -95,13 +95,16 @@ class DayStarted:
 
 @immutable
 class AgentEngaged:
-    """The agent is on a call outside the queues (consulted by a colleague about
-    interaction `ref`, or added to its conference): it takes one unit of `channel`, so no
-    offer reaches the agent meanwhile, and shows as talking until `AgentReleased`."""
+    """The agent is on a call outside the queues (consulted by a colleague, added to a
+    conference, placing a click-to-call): it takes one unit of `channel`, so no offer
+    reaches the agent meanwhile, and shows as talking until `AgentReleased` with the same
+    `ref` (the caller's key for that call). `interaction_id`: the interaction it is
+    about, if any (consulted about it), recorded on the agent's state changes."""
 
     agent_id: str
     ref: str
     channel: str = "voice"
+    interaction_id: str | None = None
 
 
 @immutable

@@ -125,15 +125,15 @@ class AgentHandlers(InteractionHandlers):
             raise _wrong(agent, "agent_engaged")
         if agent.load.get(e.channel, 0) >= agent.capacity.get(e.channel, 0):
             raise AgentBusy(agent=agent.id, channel=e.channel, state=agent.state.value)
-        agent.engage(e.ref, e.channel)
-        self._set_state(agent, now, out, e.ref)
+        agent.engage(e.ref, e.channel, e.interaction_id)
+        self._set_state(agent, now, out, e.interaction_id)
 
     def _released(self, e: AgentReleased, now: float, out: list[Output]) -> None:
         agent = self.agent(e.agent_id)
         if e.ref not in agent.engaged:
             raise _wrong(agent, "agent_released")
-        channel = agent.release(e.ref, now)
-        self._set_state(agent, now, out, e.ref)
+        channel, interaction_id = agent.release(e.ref, now)
+        self._set_state(agent, now, out, interaction_id)
         if agent.logout_pending:
             self._after_work(agent, now, out)
         self._serve(agent, channel, now, out)
