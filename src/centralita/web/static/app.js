@@ -202,22 +202,23 @@ document.addEventListener("alpine:init", () => {
 
   // The desktop's transfer and conference buttons on a real call (see routes/voice_desk.py).
   Alpine.data("deskVoice", (interaction, errors) => ({
-    status: { voice: true, consulting: false, party_up: false, trunks: [] },
+    status: { voice: true, consulting: false, party_up: false, trunks: [], parties: [] },
     timer: null,
     init() {
       this.refresh();
-      // while consulting, follow the consulted party answering (or hanging up)
+      // while consulting or in a conference, follow the other parties answering (or
+      // hanging up)
       this.timer = setInterval(() => {
         if (!this.$el.isConnected) clearInterval(this.timer);
-        else if (this.status.consulting) this.refresh();
+        else if (this.status.consulting || this.status.parties.length) this.refresh();
       }, 1500);
     },
     async refresh() {
       const r = await fetch("/desktop/voice", { headers: { Accept: "application/json" } });
       if (r.ok) this.status = await r.json();
     },
-    async go(verb, form) {
-      const data = form ? Object.fromEntries(new FormData(form)) : {};
+    async go(verb, form, extra) {
+      const data = Object.assign(form ? Object.fromEntries(new FormData(form)) : {}, extra);
       if (verb === "transfer-number") delete data.agent;
       try {
         this.status = await post("/desktop/interactions/" + interaction + "/" + verb, data, errors);
