@@ -287,3 +287,22 @@ def test_given_a_conference_when_the_agent_drops_a_party_then_only_that_one_leav
     held = ana.post(f"/desktop/interactions/{iid}/drop", data={"party": number_leg})
     assert (held.status_code, held.json()["parties"]) == (200, [])
 
+
+def test_given_a_call_on_hold_when_a_supervisor_listens_then_it_is_monitored_and_audited(
+    server, store, signed_in
+):
+    boss_id, ana_id = _user_id(store, "supervisora"), _user_id(store, "ana")
+    server.runner.voice = FakeVoice(stations={boss_id})  # type: ignore[assignment]
+    iid = _talking(server, store, ana_id)
+    server.on_loop(lambda runner: runner.handle(HoldStarted(iid)))
+    assert server.runner.view.agent_row(ana_id)["state"] == "on_hold"
+    boss = signed_in("supervisora")
+    listen = boss.post(f"/wallboard/interactions/{iid}/monitor", data={"mode": "listen"})
+    assert listen.json() == {"voice": True, "monitoring": {iid: "listen"}}
+    stop = boss.post(f"/wallboard/interactions/{iid}/monitor/stop")
+    assert stop.json() == {"voice": True, "monitoring": {}}
+    with store.read() as session:
+        kinds = session.scalars(
+            select(Event.kind).where(Event.kind.like("supervisor.%")).order_by(Event.id)
+        ).all()
+    assert kinds == ["supervisor.monitoring_started", "supervisor.monitoring_stopped"]

@@ -122,9 +122,11 @@ function agentTable(tbody, labels, onAction, monitoring) {
     if (c.actions) c.actions.hidden = a.state === "logged_out";
     const monitor = c.actions && c.actions.querySelector("[data-role=monitor]");
     if (monitor && monitoring) {
-      // listen, whisper, barge on a call talking with the agent; stop once monitoring it
       const mode = a.interaction ? monitoring.calls[a.interaction] : undefined;
-      monitor.hidden = !(monitoring.voice && a.state === "talking" && a.interaction);
+      // listen, whisper, barge on a call talking with the agent or on hold (the
+      // supervisor then joins the agent's side); stop once monitoring it
+      const holding = a.state === "talking" || a.state === "on_hold";
+      monitor.hidden = !(monitoring.voice && holding && a.interaction);
       monitor.querySelector("[data-act=monitor-stop]").hidden = !mode;
       for (const b of monitor.querySelectorAll("[data-mode]")) b.classList.toggle("primary", b.dataset.mode === mode);
       const tag = monitor.querySelector("[data-role=monitor-tag]");
