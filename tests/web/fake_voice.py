@@ -45,6 +45,7 @@ class FakeTransfers:
         self.asked = asked
         self.parties: dict[str, FakeParty] = {}
         self.conferenced: dict[str, FakeParty] = {}  # leg → conference party
+        self.hanging_up: set[str] = set()  # parties that leave just as the agent drops them
 
     async def consult(self, iid: str, **party: Any) -> None:
         self._reach(party)
@@ -80,7 +81,9 @@ class FakeTransfers:
 
     async def drop(self, iid: str, leg: str) -> None:
         party = self.conferenced.get(leg)
-        if party is None or party.interaction_id != iid:
+        if leg in self.hanging_up:
+            self.conferenced.pop(leg, None)
+        if party is None or party.interaction_id != iid or leg in self.hanging_up:
             raise NoSuchParty(interaction_id=iid, party=leg)
         self.asked.append(("drop", iid, leg))
         del self.conferenced[leg]
