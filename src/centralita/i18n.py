@@ -104,6 +104,10 @@ CATALOG: dict[str, tuple[str, str]] = {  # key: (english, spanish)
     "voice.trunk": ("Trunk", "Troncal"),
     "voice.consulting": ("Consulting…", "Consultando…"),
     "voice.party_up": ("Consulted party on the line", "Consultado en línea"),
+    "voice.in_conference": ("In the conference", "En la conferencia"),
+    "voice.party_ringing": ("ringing…", "timbrando…"),
+    "voice.party_on_line": ("on the line", "en línea"),
+    "voice.drop": ("Drop {name}", "Retirar a {name}"),
     "voice.listen": ("Listen", "Escuchar"),
     "voice.whisper": ("Whisper", "Susurrar"),
     "voice.barge": ("Barge", "Intervenir"),
@@ -133,6 +137,10 @@ CATALOG: dict[str, tuple[str, str]] = {  # key: (english, spanish)
     "voice.err.call-not-bridged": (
         "The call is not talking with an agent.",
         "La llamada no está en conversación con un agente.",
+    ),
+    "voice.err.no-such-party": (
+        "That party is no longer in the conference.",
+        "Esa persona ya no está en la conferencia.",
     ),
     "voice.err.no-such-monitor": (
         "You are not monitoring that call.",

@@ -1,27 +1,30 @@
-"""The wallboard's listen/whisper/stop and the desktop's transfer routes over HTTP on a
-real SIP call on 127.0.0.1: the web app served (uvicorn) on the voice center's own loop
-and runner, a PJSIP caller bridged to ana's phone, the supervisor's phone registered;
-frequency analysis says who heard whom, as in test_voice_supervision.py."""
+"""The wallboard's listen/whisper/stop and the desktop's transfer and conference routes
+over HTTP on a real SIP call on 127.0.0.1: the web app served (uvicorn) on the voice
+center's own loop and runner, a PJSIP caller bridged to ana's phone, the supervisor's or
+carlos's phone registered; frequency analysis says who heard whom, as in
+test_voice_supervision.py and test_voice_transfer.py."""
 
 from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 import uvicorn
 
+from app.test_voice_transfer import Parties, talking_with_ana
 from centralita.config import load_settings
 from centralita.core.events import AgentLoggedIn
 from centralita.demo import DEMO_PASSWORD
 from centralita.web.app import create_app
 from support import free_port
 from telephony import voice_harness
-from telephony.tel_helpers import blocks_hearing, log_has, until, wait_process
+from telephony.tel_helpers import blocks_hearing, hearing, log_has, until, wait_process
 from telephony.voice_harness import (
     Center,
     bridged_call,
@@ -68,6 +71,14 @@ async def signed_in(url: str, username: str) -> httpx.AsyncClient:
     client.headers["X-CSRF-Token"] = csrf.search((await client.get("/contacts")).text)[1]  # type: ignore[index]
     client.headers["Accept"] = "application/json"
     return client
+
+
+async def desk_shows(client: httpx.AsyncClient, check: Callable[[Any], Any], what: str) -> None:
+    """Poll `GET /desktop/voice` (as the desktop does) until `check(status)` holds."""
+    deadline = asyncio.get_running_loop().time() + 20
+    while not check((await client.get("/desktop/voice")).json()):
+        assert asyncio.get_running_loop().time() < deadline, what
+        await asyncio.sleep(0.2)
 
 
 def test_given_bridged_call_when_supervisor_whispers_over_http_then_agent_hears_them_caller_not(
@@ -189,13 +200,7 @@ def test_given_call_on_anas_desk_when_she_consults_carlos_and_completes_over_htt
                 assert consult.status_code == 200, consult.text
                 assert consult.json()["consulting"] is True
 
-                async def party_up() -> bool:
-                    return bool((await ana.get("/desktop/voice")).json()["party_up"])
-
-                deadline = asyncio.get_running_loop().time() + 20
-                while not await party_up():
-                    assert asyncio.get_running_loop().time() < deadline, "carlos to answer"
-                    await asyncio.sleep(0.2)
+                await desk_shows(ana, lambda s: s["party_up"], "carlos to answer")
                 await media_flows(c, call.caller, 50)
                 done = await ana.post(f"/desktop/interactions/{iid}/complete")
                 assert done.status_code == 200, done.text
@@ -216,3 +221,56 @@ def test_given_call_on_anas_desk_when_she_consults_carlos_and_completes_over_htt
     run(scenario(), timeout=130)
     assert blocks_hearing(caller_wav, CARLOS_HZ) >= 10  # the caller talks with carlos
     assert blocks_hearing(carlos_wav, CALLER_HZ) >= 10
+
+
+def test_given_three_way_conference_when_ana_drops_carlos_over_http_then_caller_and_ana_talk_on(
+    db_file: Path, tmp_path: Path
+) -> None:
+    wavs = Parties(tmp_path)
+
+    async def scenario() -> None:
+        async with (
+            voice_center(db_file, tmp_path, auto_answer=("ana", "carlos")) as c,
+            web_app(c) as url,
+        ):
+            call, caller = await talking_with_ana(c, wavs)
+            iid = call.interaction_id
+            ana = await signed_in(url, "ana")
+            try:
+                added = await ana.post(
+                    f"/desktop/interactions/{iid}/conference", data={"agent": c.agents["carlos"]}
+                )
+                assert added.status_code == 200, added.text
+                [party] = added.json()["parties"]
+                assert (party["name"], party["agent_id"]) == ("Carlos Pérez", c.agents["carlos"])
+                await desk_shows(ana, lambda s: s["parties"][0]["up"], "carlos to answer")
+                await media_flows(c, call.caller, 150)  # 3 s, three of them
+                dropped = await ana.post(
+                    f"/desktop/interactions/{iid}/drop", data={"party": party["id"]}
+                )
+                assert (dropped.status_code, dropped.json()["parties"]) == (200, [])
+                await until(lambda: log_has(tmp_path / "carlos.log", "ended"), 15, "carlos gone")
+                await until(lambda: party["id"] not in call.extra_legs, 10, "his leg forgotten")
+                assert call.bridged and not call.closed and c.voice.transfers.conferenced == {}
+                assert c.agent_state("ana")[0] == "talking"
+                await media_flows(c, call.caller, 150)  # 3 s, ana and the caller
+                again = await ana.post(
+                    f"/desktop/interactions/{iid}/drop", data={"party": party["id"]}
+                )
+                assert (again.status_code, again.json()["code"]) == (404, "no-such-party")
+            finally:
+                await ana.aclose()
+            await c.engine.hangup(call.caller)
+            await wait_process(caller, 20)
+            await no_calls_left(c)
+
+    run(scenario(), timeout=130)
+    # carlos was in the conference and heard both others
+    assert blocks_hearing(wavs.carlos, CALLER_HZ) >= 10
+    assert blocks_hearing(wavs.carlos, ANA_HZ) >= 10
+    # after his last block in each recording, the caller and ana go on hearing each other
+    for wav, other in ((wavs.caller, ANA_HZ), (wavs.ana, CALLER_HZ)):
+        carlos = hearing(wav, CARLOS_HZ)
+        assert sum(carlos) >= 10, wav.name  # he was heard while there
+        after = len(carlos) - carlos[::-1].index(True)
+        assert sum(hearing(wav, other)[after:]) >= 15, (wav.name, after, len(carlos))

@@ -191,6 +191,14 @@ def block_sequence(path: Path, freqs: list[float], min_share: float = 0.8) -> li
     return out
 
 
+def hearing(path: Path, freq: float, min_share: float = 0.2) -> list[bool]:
+    """For each 100 ms block of the WAV, whether it holds `freq` (as `blocks_hearing`
+    counts): to tell what was heard before and after a change in the call."""
+    return [
+        c is not None and goertzel_share(c, rate, freq) > min_share for rate, c in _blocks(path)
+    ]
+
+
 def blocks_hearing(path: Path, freq: float, min_share: float = 0.2) -> int:
     """Loud 100 ms blocks of the WAV holding `freq` among other sounds (a mix of two or
     three tones gives each about a half or a third of the energy)."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from centralita.app.voice_supervision import MonitorMode, NoStation, NoSuchMonitor
-from centralita.app.voice_transfer import ConsultNotReady, PartyUnreachable
+from centralita.app.voice_transfer import ConsultNotReady, NoSuchParty, PartyUnreachable
 
 UNREACHABLE = "000"  # a number nobody answers
 
@@ -17,6 +17,10 @@ UNREACHABLE = "000"  # a number nobody answers
 class FakeParty:
     kind: str
     up: bool = False
+    leg: str = ""
+    agent_id: str | None = None
+    number: str | None = None
+    interaction_id: str = ""
 
 
 @dataclass
@@ -40,6 +44,8 @@ class FakeTransfers:
     def __init__(self, asked: list[tuple[Any, ...]]) -> None:
         self.asked = asked
         self.parties: dict[str, FakeParty] = {}
+        self.conferenced: dict[str, FakeParty] = {}  # leg → conference party
+        self.hanging_up: set[str] = set()  # parties that leave just as the agent drops them
 
     async def consult(self, iid: str, **party: Any) -> None:
         self._reach(party)
@@ -65,6 +71,22 @@ class FakeTransfers:
     async def conference(self, iid: str, **party: Any) -> None:
         self._reach(party)
         self.asked.append(("conference", iid, party))
+        leg = f"leg-{len(self.asked)}"
+        self.conferenced[leg] = FakeParty(
+            "conference", False, leg, party.get("agent_id"), party.get("number"), iid
+        )
+
+    def in_conference(self, iid: str) -> list[FakeParty]:
+        return [p for p in self.conferenced.values() if p.interaction_id == iid]
+
+    async def drop(self, iid: str, leg: str) -> None:
+        party = self.conferenced.get(leg)
+        if leg in self.hanging_up:
+            self.conferenced.pop(leg, None)
+        if party is None or party.interaction_id != iid or leg in self.hanging_up:
+            raise NoSuchParty(interaction_id=iid, party=leg)
+        self.asked.append(("drop", iid, leg))
+        del self.conferenced[leg]
 
     def _reach(self, party: dict[str, Any]) -> None:
         if party.get("number") == UNREACHABLE:

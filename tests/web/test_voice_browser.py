@@ -1,5 +1,6 @@
-"""The desktop's transfer and conference buttons and the wallboard's listen, whisper,
-barge and stop in headless Chromium, in English and Spanish: shown in the right states,
+"""The desktop's transfer and conference buttons (a Drop button per conferenced party)
+and the wallboard's listen, whisper, barge and stop (on a call talking or on hold) in
+headless Chromium, in English and Spanish: shown in the right states,
 a click reaches the route (an in-memory voice adapter stands in for SIP; real calls are
 in tests/app/test_voice_desk_sip.py), refusals toasted by their code's words, and no
 buttons when the center has no SIP."""
@@ -10,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from centralita.core.events import AgentLoggedIn, OfferAccepted
+from centralita.core.events import AgentLoggedIn, HoldStarted, OfferAccepted
 from centralita.store.models import Event, User
 from web.browser import call_arrives, sign_in
 from web.fake_voice import UNREACHABLE, FakeVoice
@@ -80,8 +81,41 @@ def test_agent_consults_completes_and_sees_refusals_in_english(server, browser, 
     expect(page.get_by_test_id("consult")).to_be_hidden()  # only while talking
 
 
+def test_agent_drops_one_of_two_conferenced_parties_in_english(server, browser, screenshot):
+    voice = FakeVoice()
+    server.runner.voice = voice  # type: ignore[assignment]
+    page = sign_in(browser, server, "ana")
+    iid = _answer_desk_call(page, server)
+    parties = page.get_by_test_id("conference-party")
+    expect(page.get_by_test_id("conference-parties")).to_be_hidden()
+    page.get_by_test_id("voice-agent").select_option(_id(server, "carlos"))
+    page.get_by_test_id("conference").click()
+    expect(parties).to_have_count(1)
+    expect(parties.get_by_test_id("party-state")).to_have_text("ringing…")
+    expect(parties.get_by_test_id("drop-party")).to_have_text("Drop Carlos Pérez")
+    page.get_by_test_id("voice-agent").select_option("")
+    page.get_by_test_id("voice-number").fill("3001112233")
+    page.get_by_test_id("conference").click()
+    expect(parties).to_have_count(2)
+    carlos_leg, number_leg = voice.transfers.conferenced
+    server.on_loop(lambda _runner: setattr(voice.transfers.conferenced[carlos_leg], "up", True))
+    expect(parties.first.get_by_test_id("party-state")).to_have_text("on the line")  # polled
+    expect(parties.last.get_by_test_id("drop-party")).to_have_text("Drop 3001112233")
+    screenshot(page, "desktop-conference")
+    parties.first.get_by_test_id("drop-party").click()
+    expect(parties).to_have_count(1)
+    expect(parties.get_by_test_id("party-name")).to_have_text("3001112233")
+    assert voice.asked[-1] == ("drop", iid, carlos_leg)
+    page.get_by_test_id("hold").click()  # on hold the parties stay listed, and droppable
+    expect(page.get_by_test_id("state")).to_have_text("On hold")
+    parties.get_by_test_id("drop-party").click()
+    expect(page.get_by_test_id("conference-parties")).to_be_hidden()
+    assert voice.asked[-1] == ("drop", iid, number_leg)
+
+
 def test_spanish_desktop_buttons_and_no_buttons_without_sip(server, browser):
-    server.runner.voice = FakeVoice()  # type: ignore[assignment]
+    voice = FakeVoice()
+    server.runner.voice = voice  # type: ignore[assignment]
     page = sign_in(browser, server, "ana", lang="es")
     _answer_desk_call(page, server)
     expect(page.get_by_test_id("consult")).to_have_text("Consultar")
@@ -89,6 +123,17 @@ def test_spanish_desktop_buttons_and_no_buttons_without_sip(server, browser):
     expect(page.get_by_test_id("conference")).to_have_text("Conferencia")
     page.get_by_test_id("cancel-consult").evaluate("b => b.click()")  # hidden: no consultation
     expect(page.locator("#toast")).to_have_text("El consultado todavía no ha contestado.")
+
+    page.get_by_test_id("voice-agent").select_option(_id(server, "carlos"))
+    page.get_by_test_id("conference").click()
+    party = page.get_by_test_id("conference-party")
+    expect(page.get_by_test_id("conference-parties")).to_contain_text("En la conferencia")
+    expect(party.get_by_test_id("party-state")).to_have_text("timbrando…")
+    expect(party.get_by_test_id("drop-party")).to_have_text("Retirar a Carlos Pérez")
+    voice.transfers.hanging_up.update(voice.transfers.conferenced)  # carlos leaves as she clicks
+    party.get_by_test_id("drop-party").click()
+    expect(page.locator("#toast")).to_have_text("Esa persona ya no está en la conferencia.")
+    expect(party).to_have_count(0)  # the next poll no longer lists him
 
     server.runner.voice = None
     page.reload()
@@ -138,14 +183,21 @@ def test_supervisor_listens_barges_and_stops_on_the_wallboard_in_spanish(
         "supervisor.monitoring_stopped",
     ]
 
+    server.on_loop(lambda runner: runner.handle(HoldStarted(iid)))  # on hold: still offered
+    expect(board.get_by_test_id(f"agent-{ana_id}")).to_contain_text("En espera")
+    expect(listen).to_be_visible()
+    listen.click()
+    expect(tag).to_have_text("Monitoreando: Escuchar")
+    assert voice.asked[-1] == ("monitor", iid, "listen")
+
     server.on_loop(lambda runner: runner.handle(AgentLoggedIn(_id(server, "carlos"))))
     carlos = board.get_by_test_id(f"monitor-listen-{_id(server, 'carlos')}")
     expect(carlos).to_be_hidden()  # available, no call to listen to
 
 
-def test_english_wallboard_buttons_only_with_sip(server, browser):
+def test_english_wallboard_buttons_only_with_sip_talking_or_on_hold(server, browser):
     ana_id = _id(server, "ana")
-    _talking(server, ana_id)
+    iid = _talking(server, ana_id)
     board = sign_in(browser, server, "supervisora")
     expect(board.get_by_test_id(f"force-pause-{ana_id}")).to_be_visible()
     expect(board.get_by_test_id(f"monitor-listen-{ana_id}")).to_be_hidden()  # no SIP
@@ -154,3 +206,6 @@ def test_english_wallboard_buttons_only_with_sip(server, browser):
     expect(board.get_by_test_id(f"monitor-listen-{ana_id}")).to_have_text("Listen")
     expect(board.get_by_test_id(f"monitor-whisper-{ana_id}")).to_have_text("Whisper")
     expect(board.get_by_test_id(f"monitor-barge-{ana_id}")).to_have_text("Barge")
+    server.on_loop(lambda runner: runner.handle(HoldStarted(iid)))
+    expect(board.get_by_test_id(f"agent-{ana_id}")).to_contain_text("On hold")
+    expect(board.get_by_test_id(f"monitor-whisper-{ana_id}")).to_be_visible()

@@ -1,6 +1,8 @@
 """The transfer, conference and supervision routes over HTTP against the real server:
 who may call them, whose calls they reach, what bad input and a center without SIP
-answer. The routes on real calls are in tests/app/test_voice_desk_sip.py."""
+answer; with the in-memory voice adapter (web/fake_voice.py), the conference's parties
+as the desktop lists them and drops them. The routes on real calls are in
+tests/app/test_voice_desk_sip.py."""
 
 from __future__ import annotations
 
@@ -12,12 +14,13 @@ from sqlalchemy import select
 
 from centralita.app.intake import new_interaction_id, resolve
 from centralita.clock import utcnow
-from centralita.core.events import AgentLoggedIn, InteractionEnded, OfferAccepted
+from centralita.core.events import AgentLoggedIn, HoldStarted, InteractionEnded, OfferAccepted
 from centralita.demo import DEMO_PASSWORD, seed_demo
 from centralita.errors import Invalid
 from centralita.schemas import QueueSpec
 from centralita.store import actions
 from centralita.store.models import Event, User
+from web.fake_voice import FakeVoice
 from web.live_server import LiveServer, serve
 
 
@@ -80,8 +83,9 @@ def _talking(server: LiveServer, store, agent: str) -> str:
     return iid
 
 
-DESK_VERBS = ["consult", "complete", "cancel", "transfer-number", "conference"]
+DESK_VERBS = ["consult", "complete", "cancel", "transfer-number", "conference", "drop"]
 PARTY = {"number": "3001234567"}
+FORM = {"drop": {"party": "c7"}}  # the verbs whose form is not PARTY
 
 
 @pytest.mark.parametrize("verb", DESK_VERBS)
@@ -90,7 +94,7 @@ def test_given_no_sip_when_the_agent_acts_on_their_call_then_voice_unavailable(
 ):
     ana = signed_in("ana")
     iid = _talking(server, store, _user_id(store, "ana"))
-    answer = ana.post(f"/desktop/interactions/{iid}/{verb}", data=PARTY)
+    answer = ana.post(f"/desktop/interactions/{iid}/{verb}", data=FORM.get(verb, PARTY))
     assert (answer.status_code, answer.json()["code"]) == (503, "voice-unavailable")
     assert ana.get("/desktop/voice").json()["voice"] is False
     page = ana.get("/desktop/work", headers={"Accept": "text/html"}).text
@@ -217,3 +221,88 @@ def test_an_agent_in_wrap_up_no_longer_holds_the_call(server, store, signed_in):
     assert server.runner.view.agent_row(ana_id)["state"] == "wrap_up"
     answer = signed_in("ana").post(f"/desktop/interactions/{iid}/conference", data=PARTY)
     assert (answer.status_code, answer.json()["code"]) == (404, "no-such-interaction")
+
+
+def test_given_a_conference_when_the_agent_drops_a_party_then_only_that_one_leaves(
+    server, store, signed_in
+):
+    voice = FakeVoice()
+    server.runner.voice = voice  # type: ignore[assignment]
+    ana_id, carlos_id = _user_id(store, "ana"), _user_id(store, "carlos")
+    iid = _talking(server, store, ana_id)
+    ana = signed_in("ana")
+    assert ana.get("/desktop/voice").json()["parties"] == []
+    ana.post(f"/desktop/interactions/{iid}/conference", data={"agent": carlos_id})
+    listed = ana.post(f"/desktop/interactions/{iid}/conference", data=PARTY).json()["parties"]
+    carlos_leg, number_leg = (p["id"] for p in listed)
+    number = PARTY["number"]
+    assert listed == [
+        {
+            "id": carlos_leg,
+            "agent_id": carlos_id,
+            "number": None,
+            "name": "Carlos Pérez",
+            "up": False,
+        },
+        {"id": number_leg, "agent_id": None, "number": number, "name": number, "up": False},
+    ]
+    server.on_loop(lambda _runner: setattr(voice.transfers.conferenced[carlos_leg], "up", True))
+    assert ana.get("/desktop/voice").json()["parties"][0]["up"] is True
+
+    dropped = ana.post(f"/desktop/interactions/{iid}/drop", data={"party": carlos_leg})
+    assert dropped.status_code == 200, dropped.text
+    assert [p["id"] for p in dropped.json()["parties"]] == [number_leg]
+    assert voice.asked[-1] == ("drop", iid, carlos_leg)
+    again = ana.post(f"/desktop/interactions/{iid}/drop", data={"party": carlos_leg})
+    assert (again.status_code, again.json()) == (
+        404,
+        {
+            "code": "no-such-party",
+            "message": again.json()["message"],
+            "interaction_id": iid,
+            "party": carlos_leg,
+        },
+    )
+
+    carlos, boss = signed_in("carlos"), signed_in("supervisora")
+    theirs = carlos.post(f"/desktop/interactions/{iid}/drop", data={"party": number_leg})
+    assert (theirs.status_code, theirs.json()["code"]) == (404, "no-such-interaction")
+    assert (
+        boss.post(f"/desktop/interactions/{iid}/drop", data={"party": number_leg}).status_code
+        == 403
+    )
+    forged = ana.post(
+        f"/desktop/interactions/{iid}/drop",
+        data={"party": number_leg},
+        headers={"X-CSRF-Token": "x"},
+    )
+    assert (forged.status_code, forged.json()["code"]) == (403, "bad-csrf-token")
+    missing = ana.post(f"/desktop/interactions/{iid}/drop")
+    assert (missing.status_code, missing.json()["errors"][0]["field"]) == (422, "party")
+    too_long = ana.post(f"/desktop/interactions/{iid}/drop", data={"party": "x" * 65})
+    assert (too_long.status_code, too_long.json()["errors"][0]["field"]) == (422, "party")
+    assert [p["id"] for p in ana.get("/desktop/voice").json()["parties"]] == [number_leg]
+
+    server.on_loop(lambda runner: runner.handle(HoldStarted(iid)))  # on hold: still hers
+    held = ana.post(f"/desktop/interactions/{iid}/drop", data={"party": number_leg})
+    assert (held.status_code, held.json()["parties"]) == (200, [])
+
+
+def test_given_a_call_on_hold_when_a_supervisor_listens_then_it_is_monitored_and_audited(
+    server, store, signed_in
+):
+    boss_id, ana_id = _user_id(store, "supervisora"), _user_id(store, "ana")
+    server.runner.voice = FakeVoice(stations={boss_id})  # type: ignore[assignment]
+    iid = _talking(server, store, ana_id)
+    server.on_loop(lambda runner: runner.handle(HoldStarted(iid)))
+    assert server.runner.view.agent_row(ana_id)["state"] == "on_hold"
+    boss = signed_in("supervisora")
+    listen = boss.post(f"/wallboard/interactions/{iid}/monitor", data={"mode": "listen"})
+    assert listen.json() == {"voice": True, "monitoring": {iid: "listen"}}
+    stop = boss.post(f"/wallboard/interactions/{iid}/monitor/stop")
+    assert stop.json() == {"voice": True, "monitoring": {}}
+    with store.read() as session:
+        kinds = session.scalars(
+            select(Event.kind).where(Event.kind.like("supervisor.%")).order_by(Event.id)
+        ).all()
+    assert kinds == ["supervisor.monitoring_started", "supervisor.monitoring_stopped"]

@@ -1,4 +1,4 @@
-"""Supervisor listen, whisper and barge on a bridged call.
+"""Supervisor listen, whisper and barge on a bridged call, talking or on hold.
 
 The supervisor's station is called (auto-answer if it asks) and its leg is connected
 one way or both in the conference bridge:
@@ -6,6 +6,10 @@ one way or both in the conference bridge:
     listen   caller ─► supervisor ◄─ agent          nobody hears the supervisor
     whisper  listen, and supervisor ─► agent        the caller does not hear it
     barge    listen, and supervisor ─► agent, caller    a three-way call
+
+While the call is on hold the caller hears music, apart: the supervisor joins the
+agent's side only (hears the agent; the agent hears them in whisper and barge), and
+when the call resumes `reapply` connects the caller as the mode says.
 
     await voice.supervision.monitor(interaction_id, supervisor_id, MonitorMode.LISTEN)
     await voice.supervision.change(interaction_id, supervisor_id, MonitorMode.WHISPER)
@@ -38,7 +42,8 @@ class MonitorMode(StrEnum):
 
 
 class CallNotBridged(Conflict):
-    """Monitoring needs a call talking with an agent (not queued, ringing or on hold)."""
+    """Monitoring needs a call bridged with an agent, talking or on hold (not queued or
+    ringing)."""
 
     code = "call-not-bridged"
 
@@ -110,19 +115,21 @@ class Supervision:
                 await self.apply(monitor)
 
     async def apply(self, monitor: Monitor) -> None:
-        """Connect the supervisor's leg to the call's current legs as its mode says."""
+        """Connect the supervisor's leg to the call's current legs as its mode says (on
+        hold: to the agent's leg only, the caller is listening to music apart)."""
         engine, sup = self.voice.engine, monitor.leg
         call = self.voice.calls.get(monitor.interaction_id)
-        if call is None or call.agent_leg is None or not call.bridged or call.held:
+        if call is None or call.agent_leg is None or not call.bridged:
             return
         try:
             await engine.unbridge(sup)  # from whatever it was connected to before
-            await engine.connect(call.caller, sup)
+            if not call.held:
+                await engine.connect(call.caller, sup)
             await engine.connect(call.agent_leg, sup)
             agent_hears, caller_hears = hears(monitor.mode)
             if agent_hears:
                 await engine.connect(sup, call.agent_leg)
-            if caller_hears:
+            if caller_hears and not call.held:
                 await engine.connect(sup, call.caller)
         except TelephonyError:
             log.exception("voice: could not connect supervisor %s", monitor.supervisor_id)

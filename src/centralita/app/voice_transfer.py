@@ -15,7 +15,9 @@ blind      to a queue or an agent: the core's TransferRequested (see voice.py);
            (wrap-up), the caller hears music until the number answers and is then
            bridged with it (hung up if the number fails).
 conference conference(iid, agent_id=B | number=N, trunk=T): the third party is
-           bridged both ways with the caller and the agent; it may leave on its own;
+           bridged both ways with the caller and the agent; it may leave on its own,
+           or the agent drops it: drop(iid, leg) hangs up that party's leg only (the
+           caller and the agent stay bridged); in_conference(iid) lists the parties;
            the call ends for everybody when the caller or the agent hangs up.
 """
 
@@ -35,7 +37,7 @@ from centralita.core.events import (
     InteractionEnded,
     TransferRequested,
 )
-from centralita.errors import CentralitaError, Conflict, Invalid
+from centralita.errors import CentralitaError, Conflict, Invalid, NotFound
 from centralita.telephony import CallAnswered, CallEnded, TelephonyError, TelephonyEvent
 
 if TYPE_CHECKING:
@@ -67,6 +69,12 @@ class PartyUnreachable(Conflict):
     """The agent to consult or conference has no registered station."""
 
     code = "no-registered-station"
+
+
+class NoSuchParty(NotFound):
+    """No conferenced party with that leg on this call (it left, or never was)."""
+
+    code = "no-such-party"
 
 
 @dataclass(eq=False)
@@ -171,6 +179,29 @@ class Transfers:
         call = self._talking(interaction_id)
         party = await self._call_party("conference", call, agent_id, number, trunk)
         self.conferenced[party.leg] = party
+
+    def in_conference(self, interaction_id: str) -> list[Party]:
+        """The parties conferenced into the call now (ringing or up), oldest first."""
+        call = self.voice.calls.get(interaction_id)
+        if call is None:
+            return []
+        return [p for leg, p in self.conferenced.items() if leg in call.extra_legs]
+
+    async def drop(self, interaction_id: str, leg: str) -> None:
+        """The agent lets the conferenced party on `leg` go: its leg is hung up (or
+        cancelled if still ringing); the caller and the agent stay bridged."""
+        call = self.voice.calls.get(interaction_id)
+        if call is None or call.caller_gone or call.closed:
+            raise CallNotTalking(
+                "the call is not talking with an agent", interaction_id=interaction_id
+            )
+        party = self.conferenced.get(leg)
+        if party is None or leg not in call.extra_legs:
+            raise NoSuchParty(
+                "no such party in this call's conference", interaction_id=interaction_id, party=leg
+            )
+        del self.conferenced[leg]  # gone from the desktop now; CallEnded tidies the rest
+        await self.voice.quietly(self.voice.engine.hangup(leg))
 
     # --- legs ------------------------------------------------------------------------
     async def _call_party(

@@ -1,7 +1,8 @@
 """Transfers, conference and supervision on real calls, from the desktop and the wallboard.
 
 The agent who holds a call consults, completes or cancels an attended transfer, transfers
-it to an external number, or adds a third party (`app/voice_transfer.py`); a supervisor
+it to an external number, adds a third party or drops one it added
+(`app/voice_transfer.py`); a supervisor
 listens to, whispers to or barges into a call of an agent they supervise
 (`app/voice_supervision.py`), each start, change and stop written to the event log.
 A call that is not on the agent's desk (or not of an agent the supervisor supervises)
@@ -11,6 +12,7 @@ answer 503 `voice-unavailable`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -36,6 +38,7 @@ Number = Annotated[str, Form(pattern=NUMBER, max_length=33)]
 OptionalNumber = Annotated[str, Form(pattern=r"^(\+?[0-9*#]{2,32})?$", max_length=33)]
 Trunk = Annotated[str, Form(max_length=40)]
 AgentField = Annotated[str, Form(max_length=20)]
+PartyField = Annotated[str, Form(min_length=1, max_length=64)]  # a conferenced party's leg
 HOLDING = ("talking", "on_hold")  # the agent's states while the call is theirs
 
 
@@ -82,25 +85,56 @@ def _party(request: Request, who: SignedIn, agent: str, number: str) -> dict[str
     return {"number": number}
 
 
-def desk_status(voice: VoiceCenter | None, interaction_id: str | None) -> dict[str, Any]:
-    """What the desktop's transfer buttons depend on."""
+def desk_status(
+    voice: VoiceCenter | None,
+    interaction_id: str | None,
+    agent_info: Mapping[str, Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """What the desktop's transfer buttons depend on, and who is in the call's
+    conference (`agent_info`: the live view's agent id → name, to show who they are)."""
     if voice is None:
-        return {"voice": False, "consulting": False, "party_up": False, "trunks": []}
+        return {
+            "voice": False,
+            "consulting": False,
+            "party_up": False,
+            "trunks": [],
+            "parties": [],
+        }
     party = voice.transfers.parties.get(interaction_id or "")
     consulting = party is not None and party.kind == "consult"
+    names = agent_info or {}
     return {
         "voice": True,
         "consulting": consulting,
         "party_up": bool(consulting and party is not None and party.up),
         "trunks": [t.name for t in voice.settings.trunks],
+        "parties": [
+            {
+                "id": p.leg,
+                "agent_id": p.agent_id,
+                "number": p.number,
+                "name": (
+                    names.get(p.agent_id, {}).get("name", p.agent_id)
+                    if p.agent_id is not None
+                    else p.number
+                ),
+                "up": p.up,
+            }
+            for p in voice.transfers.in_conference(interaction_id or "")
+        ],
     }
+
+
+def _status(request: Request, voice: VoiceCenter, interaction_id: str | None) -> JSONResponse:
+    return JSONResponse(desk_status(voice, interaction_id, get_runner(request).view.agent_info))
 
 
 # --- the agent desktop -------------------------------------------------------------------
 @router.get("/desktop/voice")
 async def desk_voice(request: Request, who: Agent) -> JSONResponse:
-    row = get_runner(request).view.agent_row(who.agent_id)
-    return JSONResponse(desk_status(get_runner(request).voice, row["interaction"]))
+    view = get_runner(request).view
+    row = view.agent_row(who.agent_id)
+    return JSONResponse(desk_status(get_runner(request).voice, row["interaction"], view.agent_info))
 
 
 @router.post("/desktop/interactions/{interaction_id}/consult", dependencies=[Csrf])
@@ -116,7 +150,7 @@ async def consult(
     voice = voice_of(request)
     party = _party(request, who, agent, number)
     await voice.transfers.consult(iid, trunk=_trunk(voice, trunk), **party)
-    return JSONResponse(desk_status(voice, iid))
+    return _status(request, voice, iid)
 
 
 @router.post("/desktop/interactions/{interaction_id}/complete", dependencies=[Csrf])
@@ -124,7 +158,7 @@ async def complete(request: Request, who: Agent, interaction_id: str) -> JSONRes
     iid = _mine(request, who, interaction_id)
     voice = voice_of(request)
     await voice.transfers.complete(iid)
-    return JSONResponse(desk_status(voice, iid))
+    return _status(request, voice, iid)
 
 
 @router.post("/desktop/interactions/{interaction_id}/cancel", dependencies=[Csrf])
@@ -132,7 +166,7 @@ async def cancel(request: Request, who: Agent, interaction_id: str) -> JSONRespo
     iid = _mine(request, who, interaction_id)
     voice = voice_of(request)
     await voice.transfers.cancel(iid)
-    return JSONResponse(desk_status(voice, iid))
+    return _status(request, voice, iid)
 
 
 @router.post("/desktop/interactions/{interaction_id}/transfer-number", dependencies=[Csrf])
@@ -142,7 +176,7 @@ async def transfer_number(
     iid = _mine(request, who, interaction_id)
     voice = voice_of(request)
     await voice.transfers.transfer_to_number(iid, number, _trunk(voice, trunk))
-    return JSONResponse(desk_status(voice, None))
+    return _status(request, voice, None)
 
 
 @router.post("/desktop/interactions/{interaction_id}/conference", dependencies=[Csrf])
@@ -158,7 +192,18 @@ async def conference(
     voice = voice_of(request)
     party = _party(request, who, agent, number)
     await voice.transfers.conference(iid, trunk=_trunk(voice, trunk), **party)
-    return JSONResponse(desk_status(voice, iid))
+    return _status(request, voice, iid)
+
+
+@router.post("/desktop/interactions/{interaction_id}/drop", dependencies=[Csrf])
+async def drop(
+    request: Request, who: Agent, interaction_id: str, party: PartyField
+) -> JSONResponse:
+    """Let a conferenced party go (`party`: its id in `GET /desktop/voice`'s `parties`)."""
+    iid = _mine(request, who, interaction_id)
+    voice = voice_of(request)
+    await voice.transfers.drop(iid, party)
+    return _status(request, voice, iid)
 
 
 # --- the wallboard -------------------------------------------------------------------------

@@ -122,9 +122,11 @@ function agentTable(tbody, labels, onAction, monitoring) {
     if (c.actions) c.actions.hidden = a.state === "logged_out";
     const monitor = c.actions && c.actions.querySelector("[data-role=monitor]");
     if (monitor && monitoring) {
-      // listen, whisper, barge on a call talking with the agent; stop once monitoring it
       const mode = a.interaction ? monitoring.calls[a.interaction] : undefined;
-      monitor.hidden = !(monitoring.voice && a.state === "talking" && a.interaction);
+      // listen, whisper, barge on a call talking with the agent or on hold (the
+      // supervisor then joins the agent's side); stop once monitoring it
+      const holding = a.state === "talking" || a.state === "on_hold";
+      monitor.hidden = !(monitoring.voice && holding && a.interaction);
       monitor.querySelector("[data-act=monitor-stop]").hidden = !mode;
       for (const b of monitor.querySelectorAll("[data-mode]")) b.classList.toggle("primary", b.dataset.mode === mode);
       const tag = monitor.querySelector("[data-role=monitor-tag]");
@@ -202,22 +204,23 @@ document.addEventListener("alpine:init", () => {
 
   // The desktop's transfer and conference buttons on a real call (see routes/voice_desk.py).
   Alpine.data("deskVoice", (interaction, errors) => ({
-    status: { voice: true, consulting: false, party_up: false, trunks: [] },
+    status: { voice: true, consulting: false, party_up: false, trunks: [], parties: [] },
     timer: null,
     init() {
       this.refresh();
-      // while consulting, follow the consulted party answering (or hanging up)
+      // while consulting or in a conference, follow the other parties answering (or
+      // hanging up)
       this.timer = setInterval(() => {
         if (!this.$el.isConnected) clearInterval(this.timer);
-        else if (this.status.consulting) this.refresh();
+        else if (this.status.consulting || this.status.parties.length) this.refresh();
       }, 1500);
     },
     async refresh() {
       const r = await fetch("/desktop/voice", { headers: { Accept: "application/json" } });
       if (r.ok) this.status = await r.json();
     },
-    async go(verb, form) {
-      const data = form ? Object.fromEntries(new FormData(form)) : {};
+    async go(verb, form, extra) {
+      const data = Object.assign(form ? Object.fromEntries(new FormData(form)) : {}, extra);
       if (verb === "transfer-number") delete data.agent;
       try {
         this.status = await post("/desktop/interactions/" + interaction + "/" + verb, data, errors);
