@@ -16,13 +16,21 @@ import pytest
 from centralita.app.voice import Trunk, VoiceSettings
 from centralita.app.voice_transfer import ConsultNotReady, PartyBusy
 from centralita.core import AgentState
-from centralita.core.events import AgentEngaged, AgentLoggedIn, AgentReleased, TransferRequested
+from centralita.core.events import (
+    AgentEngaged,
+    AgentLoggedIn,
+    AgentReleased,
+    HoldEnded,
+    HoldStarted,
+    TransferRequested,
+)
 from telephony import voice_harness
 from telephony.tel_helpers import (
     block_sequence,
     blocks_hearing,
     blocks_with,
     free_udp_port,
+    hearing,
     log_has,
     start_agent_ua,
     until,
@@ -294,6 +302,13 @@ def test_given_three_way_conference_then_each_party_hears_both_others(
             router = c.runner.center.router
             assert router.agent_snapshot(c.agents["carlos"]).engaged == (call.interaction_id,)
             await media_flows(c, call.caller, 150)
+            # ana holds the caller (music; ana and carlos go on talking), then resumes
+            c.runner.handle(HoldStarted(call.interaction_id))
+            await until(lambda: call.held, 10, "the hold")
+            await media_flows(c, call.caller, 100)
+            c.runner.handle(HoldEnded(call.interaction_id))
+            await until(lambda: not call.held, 10, "the resume")
+            await media_flows(c, call.caller, 150)
             await c.engine.hangup(call.caller)  # the call ends for everybody
             await wait_process(caller, 20)
             await until(lambda: log_has(tmp_path / "carlos.log", "ended"), 10, "carlos let go")
@@ -310,6 +325,12 @@ def test_given_three_way_conference_then_each_party_hears_both_others(
     ):
         for freq in others:
             assert blocks_hearing(wav, freq) >= 10, (wav.name, freq)
+    # after the hold the caller is back in the conference: hears carlos again, not only ana
+    tunes = [hearing(wavs.caller, freq) for freq in MOH]
+    music = [i for i, heard in enumerate(zip(*tunes, strict=True)) if any(heard)]
+    assert len(music) >= 5, music
+    after = hearing(wavs.caller, CARLOS_HZ)[max(music) + 1 :]
+    assert sum(after) >= 10, after
 
 
 def answered_in(log: Path) -> bool:

@@ -467,6 +467,7 @@ class VoiceCenter:
         elif kind == RESUMED and call.held and call.agent_leg is not None:
             call.held = False
             await self.quietly(self.engine.bridge(call.caller, call.agent_leg))
+            await self.transfers.resumed(call)
             await self.supervision.reapply(call.interaction_id)
         elif kind == TRANSFERRED and call.agent_leg is not None and call.bridged:
             # blind transfer: the agent leaves, the caller waits again for the next offer

@@ -187,6 +187,13 @@ class Transfers:
             return []
         return [p for leg, p in self.conferenced.items() if leg in call.extra_legs]
 
+    async def resumed(self, call: VoiceCall) -> None:
+        """Back from hold: the caller joins the conference's parties again (the hold
+        took the caller away from everybody; the parties stayed with the agent)."""
+        for party in self.in_conference(call.interaction_id):
+            if party.up:
+                await self.voice.quietly(self.voice.engine.bridge(party.leg, call.caller))
+
     async def drop(self, interaction_id: str, leg: str) -> None:
         """The agent lets the conferenced party on `leg` go: its leg is hung up (or
         cancelled if still ringing); the caller and the agent stay bridged."""
@@ -249,8 +256,9 @@ class Transfers:
             elif party.kind == "blind":
                 await self._connect_party(call, party)
             elif party.kind == "conference" and call.agent_leg is not None and call.bridged:
-                await self.voice.quietly(self.voice.engine.bridge(party.leg, call.caller))
                 await self.voice.quietly(self.voice.engine.bridge(party.leg, call.agent_leg))
+                if not call.held:  # on hold the caller hears music; joins at the resume
+                    await self.voice.quietly(self.voice.engine.bridge(party.leg, call.caller))
         elif isinstance(event, CallEnded):
             self._release(call, party)
             self.voice.leg_handlers.pop(party.leg, None)
