@@ -225,8 +225,7 @@ def test_given_waiting_caller_when_worker_killed_then_abandoned_and_agent_left_a
             ana = await c.phone("ana.log", "ana", "--answer", "after:3", "--calls", "9")
             await until(lambda: c.registrar.contacts("1001"), 20, "ana's phone to register")
             caller = await c.carrier("uac_bye_after_worker_loss.xml", "-d", "8000")
-            call = await until(lambda: next(iter(c.voice.calls.values()), None), 30, "a call")
-            iid = call.interaction_id
+            [iid] = await until(c.runner.center.router.interaction_ids, 30, "a queued call")
             queue_id = c.runner.center.router.interaction_snapshot(iid).queue_id
             [queue] = [q for q in c.runner.center.directory.queues if q.id == queue_id]
             await until(lambda: waited(c, iid) > queue.short_abandon, 20, "a long wait")
