@@ -134,9 +134,11 @@ async def voice_center(
     auto_answer: tuple[str, ...] = (),
     settings: VoiceSettings | None = None,
     media: str = "in-process",
+    port_seen_as: Callable[[MediaPort], Any] | None = None,
 ) -> AsyncIterator[Center]:
     """`media`: where the engine runs (`open_media`); "worker" is a `centralita media`
-    process on a fixed free SIP port, restarted on the same port if it dies."""
+    process on a fixed free SIP port, restarted on the same port if it dies.
+    `port_seen_as` wraps the engine the voice adapter is given (to delay its events)."""
     store = Store.from_url(f"sqlite:///{db_file}")
     with store.read() as session:
         tenant_id = session.scalars(select(Tenant.id).where(Tenant.slug == DEMO_TENANT)).one()
@@ -169,7 +171,9 @@ async def voice_center(
     settings = settings or VoiceSettings(
         announce_first=60, announce_every=60, media_timeout=3, prompts_dir=tmp / "prompts"
     )
-    voice = VoiceCenter(runner, engine, registrar, book, settings)
+    voice = VoiceCenter(
+        runner, engine if port_seen_as is None else port_seen_as(engine), registrar, book, settings
+    )
     await voice.start()
     try:
         yield Center(store, runner, engine, registrar, voice, tenant_id, agents, tmp, seen, opened)

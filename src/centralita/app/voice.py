@@ -404,9 +404,13 @@ class VoiceCenter:
         if call.caller_gone or await self.transfers.handover(call, agent_id):
             return
         call.agent_id = agent_id
+        losses = self.engine.losses
         dialled = await self.dial_station(agent_id, ani=call.ani)
         if dialled is None:
-            self.tell_core(OfferRejected(call.interaction_id, agent_id))
+            if self.engine.losses == losses:
+                self.tell_core(OfferRejected(call.interaction_id, agent_id))
+            # else the media worker died with the dial in flight: not the agent's fault;
+            # the caller's leg is reported ended too, and its hang-up frees the agent
             return
         leg, call.station = dialled
         call.agent_leg = leg
