@@ -57,6 +57,7 @@ from centralita.telephony import (
     PlaybackFinished,
     TelephonyError,
     TelephonyEvent,
+    TelephonyUnavailable,
 )
 from centralita.telephony.port import MediaPort
 from centralita.telephony.registrar import Registrar, RegistrarEvent
@@ -444,6 +445,9 @@ class VoiceCenter:
             headers["Alert-Info"] = "<urn:alert:service:auto-answer>;info=alert-autoanswer"
         try:
             leg = await self.engine.dial(bindings[0].contact, headers)
+        except TelephonyUnavailable as exc:  # the media worker is gone: said once, elsewhere
+            log.warning("voice: could not call station %s: %s", station.extension, exc)
+            return None
         except TelephonyError:
             log.exception("voice: could not call station %s", station.extension)
             return None
