@@ -33,7 +33,11 @@ demo: venv
 	fi
 
 # The suite runs the core interpreted (the sources are the truth); one of its tests builds
-# the compiled core into a throw-away cache and runs the core's tests on it.
+# the compiled core into a throw-away cache and runs the core's tests on it. It runs on
+# one worker process per core (pytest-xdist, at most 4): most of its time is real SIP
+# calls waiting on audio, so two workers on two cores take about 12 minutes instead of
+# 19. PYTEST_ARGS= (empty) runs it in one process.
+PYTEST_ARGS ?= -n auto --maxprocesses=4
 test: test-deps
 	CENTRALITA_NATIVE=$${CENTRALITA_NATIVE:-0} $(BIN)/pytest $(PYTEST_ARGS)
 
