@@ -7,7 +7,7 @@ wallboard shows is derived from both (`RouterState._set_state`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from centralita.core.config import MISSED, AgentConfig, PauseReason
 from centralita.core.outcomes import AgentState
@@ -18,10 +18,10 @@ if TYPE_CHECKING:
     from centralita.core.queues import Pool, Queue
 
 # Leg states, indexes into Agent.counts.
-RINGING = 0
-TALKING = 1
-HOLD = 2
-WRAP = 3
+RINGING: Final = 0
+TALKING: Final = 1
+HOLD: Final = 2
+WRAP: Final = 3
 
 
 class Agent:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from heapq import heappush
+from typing import Final
 
 from centralita.core.agents import Agent
 from centralita.core.commands import CancelOffer, OverflowTo, RejectInteraction
@@ -21,7 +22,7 @@ from centralita.core.records import (
 from centralita.core.state import Output
 from centralita.core.timers import MAX_WAIT, PREFERRED, RELAX
 
-MAX_HOPS = 8  # overflow chains longer than this end in a rejection (a loop of full queues)
+MAX_HOPS: Final = 8  # overflow chains longer than this end in a rejection (a loop of full queues)
 
 
 class Flow(Matching):

@@ -8,11 +8,12 @@ so "prefer site X" is a requirement on `site:X` that relaxation can drop.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Final
 
 from centralita.core.config import MAX_LEVEL
 from centralita.core.events import Requirement
 
-SITE_PREFIX = "site:"
+SITE_PREFIX: Final = "site:"
 
 
 def normalise(pairs: Iterable[tuple[str, int]]) -> Requirement:

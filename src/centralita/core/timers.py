@@ -7,14 +7,14 @@ cancel, and the router ignores entries whose token no longer matches.
 from __future__ import annotations
 
 from heapq import heappop, heappush
-from typing import Any
+from typing import Any, Final
 
-RING = 0  # offer not answered in time               (owner: interaction.offer_token)
-MAX_WAIT = 1  # waited too long in the queue        (owner: interaction.visit)
-RELAX = 2  # next skill relaxation step              (owner: interaction.visit)
-PREFERRED = 3  # stop waiting for one agent           (owner: interaction.target_token)
-WRAP_UP = 4  # after-call work over                  (owner: agent.wrap_tokens[iid])
-PAUSE_LIMIT = 5  # pause longer than its reason allows (owner: agent.pause_token)
+RING: Final = 0  # offer not answered in time               (owner: interaction.offer_token)
+MAX_WAIT: Final = 1  # waited too long in the queue        (owner: interaction.visit)
+RELAX: Final = 2  # next skill relaxation step              (owner: interaction.visit)
+PREFERRED: Final = 3  # stop waiting for one agent           (owner: interaction.target_token)
+WRAP_UP: Final = 4  # after-call work over                  (owner: agent.wrap_tokens[iid])
+PAUSE_LIMIT: Final = 5  # pause longer than its reason allows (owner: agent.pause_token)
 
 Entry = tuple[float, int, int, Any, int, Any]
 
