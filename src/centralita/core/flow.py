@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from heapq import heappush
 from typing import Final
 
 from centralita.core.agents import Agent
@@ -79,12 +78,8 @@ class Flow(Matching):
         timers = self.timers
         if config.max_wait is not None:
             timers.set(now + config.max_wait, MAX_WAIT, inter, inter.visit)
-        if config.relax and inter.skills:  # Timers.set inlined: one per arrival
-            timers.seq += 1
-            heappush(
-                timers.heap,
-                (now + config.relax[0].after, timers.seq, RELAX, inter, inter.visit, None),
-            )
+        if config.relax and inter.skills:
+            timers.set(now + config.relax[0].after, RELAX, inter, inter.visit)
         if target is not None and target_timeout > 0:
             inter.target_token += 1
             timers.set(now + target_timeout, PREFERRED, inter, inter.target_token)
@@ -204,9 +199,7 @@ class Flow(Matching):
         inter.step += 1
         if inter.step < len(steps):
             due = inter.enqueued_at + steps[inter.step].after
-            timers = self.timers  # Timers.set inlined
-            timers.seq += 1
-            heappush(timers.heap, (due, timers.seq, RELAX, inter, inter.visit, None))
+            self.timers.set(due, RELAX, inter, inter.visit)
         pool = self._current_pool(inter)
         if pool is inter.pool:
             return

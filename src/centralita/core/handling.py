@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from heapq import heappush
-
 from centralita.core.agents import HOLD, TALKING, WRAP, Agent
 from centralita.core.commands import ConnectToAgent
 from centralita.core.config import MAX_LEVEL, MAX_PRIORITY, MIN_PRIORITY, MISSED
@@ -207,9 +205,7 @@ class InteractionHandlers(Flow):
             token = agent.wrap_tokens.get(inter.id, 0) + 1
             agent.wrap_tokens[inter.id] = token
             agent.wrap_until[inter.id] = now + wrap
-            timers = self.timers  # Timers.set inlined: one timer per answered call
-            timers.seq += 1
-            heappush(timers.heap, (now + wrap, timers.seq, WRAP_UP, agent, token, inter.id))
+            self.timers.set(now + wrap, WRAP_UP, agent, token, inter.id)
         else:
             agent.drop_leg(inter.id, now)
         return agent

@@ -227,9 +227,7 @@ class Matching(RouterState):
             self._set_state(agent, now, out, iid)
             if advertise and agent.load[channel] < agent.capacity[channel] and agent.accepting:
                 self._advertise(agent, channel)
-        timers = self.timers  # Timers.set inlined: one timer per offer
-        timers.seq += 1
-        heappush(timers.heap, (now + timeout, timers.seq, RING, inter, inter.offer_token, None))
+        self.timers.set(now + timeout, RING, inter, inter.offer_token)
 
     def _end_wrap(self, agent: Agent, interaction_id: str, now: float) -> str:
         """Drop a wrap-up leg (its timer goes stale); returns the freed channel."""
