@@ -117,13 +117,21 @@ class Agent:
 
     def drop_leg(self, interaction_id: str, now: float) -> str:
         """Remove a leg; returns its channel. The channel frees up (new epoch)."""
-        old, channel = self.legs.pop(interaction_id)
+        legs = self.legs
+        old, channel = legs[interaction_id]
+        del legs[interaction_id]  # (not `pop`: compiled, `del` is no method call)
         self.counts[old] -= 1
         self.load[channel] -= 1
         self.epoch[channel] += 1
         if self.load[channel] == 0:
             self.idle_since[channel] = now
         return channel
+
+    def end_wrap(self, interaction_id: str) -> None:
+        """Forget the wrap-up deadline of a leg (its timer goes stale)."""
+        if interaction_id in self.wrap_tokens:
+            del self.wrap_tokens[interaction_id]
+            del self.wrap_until[interaction_id]
 
     def invalidate(self) -> None:
         """Make every index entry of this agent stale (paused, logged out…)."""

@@ -38,7 +38,7 @@ def relax(required: Requirement, max_level: int | None) -> Requirement:
     return tuple((s, level if level < max_level else max_level) for s, level in required)
 
 
-def qualifies(skills: Mapping[str, int], required: Requirement) -> bool:
+def qualifies(skills: dict[str, int], required: Requirement) -> bool:
     """Whether an agent holding `skills` meets every pair of `required`."""
     get = skills.get
     for skill, level in required:  # noqa: SIM110 (a loop beats all(genexpr) here)

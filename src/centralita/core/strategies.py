@@ -27,7 +27,7 @@ _LINEAR: Final = Strategy.LINEAR
 
 def agent_key(queue: Queue, agent: Agent, channel: str, rng: Random) -> tuple[float, float]:
     """The queue's ordering key for `agent` on `channel` at this moment."""
-    strategy = queue.config.strategy
+    strategy = queue.strategy
     if strategy is _LONGEST_IDLE or strategy is _RING_ALL:
         # least loaded first (multi-capacity channels), then idle the longest
         return float(agent.load[channel]), agent.idle_since[channel]
