@@ -7,7 +7,7 @@ wallboard shows is derived from both (`RouterState._set_state`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from centralita.core.config import MISSED, AgentConfig, PauseReason
 from centralita.core.outcomes import AgentState
@@ -18,10 +18,10 @@ if TYPE_CHECKING:
     from centralita.core.queues import Pool, Queue
 
 # Leg states, indexes into Agent.counts.
-RINGING = 0
-TALKING = 1
-HOLD = 2
-WRAP = 3
+RINGING: Final = 0
+TALKING: Final = 1
+HOLD: Final = 2
+WRAP: Final = 3
 
 
 class Agent:
@@ -121,7 +121,9 @@ class Agent:
 
     def drop_leg(self, interaction_id: str, now: float) -> str:
         """Remove a leg; returns its channel. The channel frees up (new epoch)."""
-        old, channel = self.legs.pop(interaction_id)
+        legs = self.legs
+        old, channel = legs[interaction_id]
+        del legs[interaction_id]  # (not `pop`: compiled, `del` is no method call)
         self.counts[old] -= 1
         self.load[channel] -= 1
         self.epoch[channel] += 1
@@ -145,6 +147,12 @@ class Agent:
         if self.load[channel] == 0:
             self.idle_since[channel] = now
         return channel, interaction_id
+
+    def end_wrap(self, interaction_id: str) -> None:
+        """Forget the wrap-up deadline of a leg (its timer goes stale)."""
+        if interaction_id in self.wrap_tokens:
+            del self.wrap_tokens[interaction_id]
+            del self.wrap_until[interaction_id]
 
     def invalidate(self) -> None:
         """Make every index entry of this agent stale (paused, logged out…)."""

@@ -9,13 +9,14 @@ from collections.abc import Mapping
 from dataclasses import field
 from enum import StrEnum
 from types import MappingProxyType
+from typing import Final
 
 from centralita.core.errors import InvalidConfig
 from centralita.core.immutable import immutable
 
-MIN_PRIORITY = 1
-MAX_PRIORITY = 10
-MAX_LEVEL = 5
+MIN_PRIORITY: Final = 1
+MAX_PRIORITY: Final = 10
+MAX_LEVEL: Final = 5
 
 
 class Strategy(StrEnum):
@@ -101,7 +102,7 @@ class PauseReason:
     max_duration: float | None = None
 
 
-MISSED = "missed"
+MISSED: Final = "missed"
 """Built-in pause reason an agent gets after not answering (or rejecting) an offer."""
 
 DEFAULT_PAUSE_REASONS = (

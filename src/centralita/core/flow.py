@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from heapq import heappush
+from typing import Final
 
 from centralita.core.agents import Agent
 from centralita.core.commands import CancelOffer, OverflowTo, RejectInteraction
@@ -21,7 +21,7 @@ from centralita.core.records import (
 from centralita.core.state import Output
 from centralita.core.timers import MAX_WAIT, PREFERRED, RELAX
 
-MAX_HOPS = 8  # overflow chains longer than this end in a rejection (a loop of full queues)
+MAX_HOPS: Final = 8  # overflow chains longer than this end in a rejection (a loop of full queues)
 
 
 class Flow(Matching):
@@ -43,7 +43,7 @@ class Flow(Matching):
             else:
                 self._overflow(inter, queue, now, out, hops)
             return
-        if config.max_length is not None and len(queue.waiting) >= config.max_length:
+        if queue.max_length is not None and len(queue.waiting) >= queue.max_length:
             if config.when_full is WhenFull.REJECT:
                 self._reject(inter, queue, "queue_full", now, out)
             else:
@@ -76,14 +76,10 @@ class Flow(Matching):
             )
         )
         timers = self.timers
-        if config.max_wait is not None:
-            timers.set(now + config.max_wait, MAX_WAIT, inter, inter.visit)
-        if config.relax and inter.skills:  # Timers.set inlined: one per arrival
-            timers.seq += 1
-            heappush(
-                timers.heap,
-                (now + config.relax[0].after, timers.seq, RELAX, inter, inter.visit, None),
-            )
+        if queue.max_wait is not None:
+            timers.set(now + queue.max_wait, MAX_WAIT, inter, inter.visit)
+        if queue.relax_after and inter.skills:
+            timers.set(now + queue.relax_after[0], RELAX, inter, inter.visit)
         if target is not None and target_timeout > 0:
             inter.target_token += 1
             timers.set(now + target_timeout, PREFERRED, inter, inter.target_token)
@@ -96,7 +92,8 @@ class Flow(Matching):
         inter.token += 1
         inter.visit += 1
         inter.target = None
-        queue.waiting.pop(inter.id, None)
+        if inter.id in queue.waiting:  # (`in` and `del`: compiled, no method call)
+            del queue.waiting[inter.id]
         if inter.state == OFFERED:
             self._cancel_offers(inter, inter.offers, now, out, cause, serve=True)
 
@@ -193,19 +190,18 @@ class Flow(Matching):
                 destination,
             )
         )
-        self.interactions.pop(inter.id, None)
+        if inter.id in self.interactions:
+            del self.interactions[inter.id]
 
     def _relax(self, inter: Interaction, now: float, out: list[Output]) -> None:
         """The next relaxation step is due."""
         queue = inter.queue
         assert queue is not None
-        steps = queue.config.relax
+        steps = queue.relax_after
         inter.step += 1
         if inter.step < len(steps):
-            due = inter.enqueued_at + steps[inter.step].after
-            timers = self.timers  # Timers.set inlined
-            timers.seq += 1
-            heappush(timers.heap, (due, timers.seq, RELAX, inter, inter.visit, None))
+            due = inter.enqueued_at + steps[inter.step]
+            self.timers.set(due, RELAX, inter, inter.visit)
         pool = self._current_pool(inter)
         if pool is inter.pool:
             return

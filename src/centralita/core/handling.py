@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from heapq import heappush
-
 from centralita.core.agents import HOLD, TALKING, WRAP, Agent
 from centralita.core.commands import ConnectToAgent
 from centralita.core.config import MAX_LEVEL, MAX_PRIORITY, MIN_PRIORITY, MISSED
@@ -78,9 +76,9 @@ class InteractionHandlers(Flow):
             raise NoSuchQueue("no queue given and no rule chose one", queue=None)
         queue = self.queues.get(queue_id) or self.queue(queue_id)
         if self.rules:
-            priority = final_priority(d, queue.config.default_priority)
+            priority = final_priority(d, queue.default_priority)
         else:
-            priority = e.priority if e.priority is not None else queue.config.default_priority
+            priority = e.priority if e.priority is not None else queue.default_priority
         target = self.agents.get(preferred) if preferred is not None else None
         if target is not None and not target.logged_in:
             target = None
@@ -115,7 +113,8 @@ class InteractionHandlers(Flow):
         inter.answered = True
         inter.connected_at = now
         inter.agents_seen.append(agent.id)
-        queue.waiting.pop(inter.id, None)
+        if inter.id in queue.waiting:
+            del queue.waiting[inter.id]
         agent.move_leg(inter.id, TALKING)
         agent.handled_today += 1
         if inter.ani is not None and self.remember_contacts:
@@ -201,15 +200,13 @@ class InteractionHandlers(Flow):
         assert agent is not None and queue is not None
         agent.talk_today += now - inter.connected_at
         inter.agent = None
-        wrap = queue.config.wrap_up
+        wrap = queue.wrap_up
         if wrap > 0:
             agent.move_leg(inter.id, WRAP)
             token = agent.wrap_tokens.get(inter.id, 0) + 1
             agent.wrap_tokens[inter.id] = token
             agent.wrap_until[inter.id] = now + wrap
-            timers = self.timers  # Timers.set inlined: one timer per answered call
-            timers.seq += 1
-            heappush(timers.heap, (now + wrap, timers.seq, WRAP_UP, agent, token, inter.id))
+            self.timers.set(now + wrap, WRAP_UP, agent, token, inter.id)
         else:
             agent.drop_leg(inter.id, now)
         return agent

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from centralita.core.events import Requirement
 
@@ -10,10 +10,10 @@ if TYPE_CHECKING:
     from centralita.core.agents import Agent
     from centralita.core.queues import Pool, Queue
 
-WAITING = 0
-OFFERED = 1
-CONNECTED = 2
-HELD = 3
+WAITING: Final = 0
+OFFERED: Final = 1
+CONNECTED: Final = 2
+HELD: Final = 3
 
 STATE_NAMES = ("waiting", "offered", "connected", "held")
 

@@ -61,7 +61,7 @@ class Matching(RouterState):
         key = (inter.channel, inter.skills, inter.step)
         pool = queue.relaxed_pools.get(key)
         if pool is None:
-            cap = queue.config.relax[inter.step - 1].max_level
+            cap = queue.relax_levels[inter.step - 1]
             pool = self._pool(queue, inter.channel, relax(inter.skills, cap))
             queue.relaxed_pools[key] = pool
         return pool
@@ -214,7 +214,7 @@ class Matching(RouterState):
         inter.offers = agents
         iid = inter.id
         channel = inter.channel
-        timeout = queue.config.ring_timeout
+        timeout = queue.ring_timeout
         for agent in agents:
             if iid in agent.legs:  # back to an agent still wrapping it up: wrap-up ends
                 self._end_wrap(agent, iid, now)
@@ -227,12 +227,9 @@ class Matching(RouterState):
             self._set_state(agent, now, out, iid)
             if advertise and agent.load[channel] < agent.capacity[channel] and agent.accepting:
                 self._advertise(agent, channel)
-        timers = self.timers  # Timers.set inlined: one timer per offer
-        timers.seq += 1
-        heappush(timers.heap, (now + timeout, timers.seq, RING, inter, inter.offer_token, None))
+        self.timers.set(now + timeout, RING, inter, inter.offer_token)
 
     def _end_wrap(self, agent: Agent, interaction_id: str, now: float) -> str:
         """Drop a wrap-up leg (its timer goes stale); returns the freed channel."""
-        agent.wrap_until.pop(interaction_id, None)
-        agent.wrap_tokens.pop(interaction_id, None)
+        agent.end_wrap(interaction_id)
         return agent.drop_leg(interaction_id, now)

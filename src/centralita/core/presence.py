@@ -157,8 +157,7 @@ class AgentHandlers(InteractionHandlers):
     def _wrap_timeout(
         self, agent: Agent, interaction_id: str, now: float, out: list[Output]
     ) -> None:
-        agent.wrap_until.pop(interaction_id, None)  # `_end_wrap` inlined
-        agent.wrap_tokens.pop(interaction_id, None)
+        agent.end_wrap(interaction_id)  # `_end_wrap` inlined
         channel = agent.drop_leg(interaction_id, now)
         self._set_state(agent, now, out, interaction_id)
         if agent.logout_pending:

@@ -54,19 +54,27 @@ class Pool:
 class Queue:
     __slots__ = (
         "config",
+        "default_priority",
         "id",
         "logged_in",
         "longest_idle",
+        "max_length",
+        "max_wait",
         "member_index",
         "members",
         "neg_weight",
         "pools",
         "priority_span",
+        "relax_after",
+        "relax_levels",
         "relaxed_pools",
         "ring_all",
+        "ring_timeout",
         "round_robin",
         "rr_next",
+        "strategy",
         "waiting",
+        "wrap_up",
     )
 
     def __init__(self, config: QueueConfig) -> None:
@@ -89,6 +97,15 @@ class Queue:
         # seconds of waiting one priority level is worth; without ageing a level
         # outweighs any wait (1e9 s ≈ 32 years)
         self.priority_span = config.ageing_seconds or 1e9
+        # the configuration the hot paths read, as attributes of this (compiled) class
+        self.strategy = config.strategy
+        self.default_priority = config.default_priority
+        self.ring_timeout = config.ring_timeout
+        self.wrap_up = config.wrap_up
+        self.max_wait = config.max_wait
+        self.max_length = config.max_length
+        self.relax_after = tuple(step.after for step in config.relax)
+        self.relax_levels = tuple(step.max_level for step in config.relax)
 
     def rank(self, priority: int, enqueued_at: float) -> float:
         """Order key in this queue: higher priority first, then first come first served.

@@ -14,10 +14,10 @@ adapters) and records (for the event log) in the order they happened.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from heapq import heappop
 from random import Random
 from typing import Any
 
+from centralita.core.agents import Agent
 from centralita.core.config import DEFAULT_PAUSE_REASONS, AgentConfig, PauseReason, QueueConfig
 from centralita.core.events import (
     AgentEngaged,
@@ -55,7 +55,16 @@ from centralita.core.snapshots import (
     queue_snapshot,
 )
 from centralita.core.state import Output
-from centralita.core.timers import MAX_WAIT, PREFERRED, RELAX, RING, WRAP_UP, Entry
+from centralita.core.timers import (
+    HEAP,
+    MAX_WAIT,
+    NO_TIMER,
+    PREFERRED,
+    RELAX,
+    RING,
+    WRAP_UP,
+    Entry,
+)
 from centralita.errors import CentralitaError
 
 
@@ -96,7 +105,6 @@ class Router(AgentHandlers):
         }
         self.now = float("-inf")
         self._carried: list[Output] = []
-        self._timer_heap = self.timers.heap  # the same list, one attribute read less
 
     def handle(self, event: InputEvent, now: float) -> list[Output]:
         """Fire due timers, then apply `event`; return what happened, in order."""
@@ -108,8 +116,7 @@ class Router(AgentHandlers):
         out: list[Output] = []
         if self._carried:
             out, self._carried = self._carried, out
-        heap = self._timer_heap
-        if heap and heap[0][0] <= now:
+        if self.timers.first <= now:
             self._fire_due(now, out)
         self.now = now
         try:
@@ -123,26 +130,32 @@ class Router(AgentHandlers):
 
     def next_deadline(self) -> float | None:
         """When the earliest live timer is due (None: no timer set)."""
-        heap = self.timers.heap
+        timers = self.timers
         interactions = self.interactions
-        while heap:
-            entry = heap[0]
-            # `_live` inlined for the frequent kinds (every driver calls this per event)
-            kind = entry[2]
+        while timers.first != NO_TIMER:
+            where = timers.where  # `Timers.peek` inlined: every driver calls this per event
+            if where == HEAP:
+                entry = timers.heap[0]
+            else:
+                lane = timers.lanes[where]
+                entry = lane.entries[lane.head]
+            _at, _seq, kind, owner, token, extra = entry
+            # `_live` inlined for the frequent kinds (typed locals: compiled attribute reads)
             if kind == WRAP_UP:
-                if entry[3].wrap_tokens.get(entry[5]) == entry[4]:
-                    return entry[0]
+                agent: Agent = owner
+                if agent.wrap_tokens.get(extra) == token:
+                    return timers.first
             elif kind == RING:
-                owner = entry[3]
-                if owner.offer_token == entry[4] and owner.state == OFFERED:
-                    return entry[0]
+                inter: Interaction = owner
+                if inter.offer_token == token and inter.state == OFFERED:
+                    return timers.first
             elif kind == RELAX:
-                owner = entry[3]
-                if owner.visit == entry[4] and owner.id in interactions:
-                    return entry[0]
+                relaxing: Interaction = owner
+                if relaxing.visit == token and relaxing.id in interactions:
+                    return timers.first
             elif self._live(entry):
-                return entry[0]
-            heappop(heap)  # stale
+                return timers.first
+            timers.drop()  # stale
         return None
 
     # --- timers -----------------------------------------------------------------------
@@ -166,24 +179,34 @@ class Router(AgentHandlers):
         return bool(owner.pause_token == token and owner.state is NOT_READY)  # PAUSE_LIMIT
 
     def _fire_due(self, now: float, out: list[Output]) -> None:
-        heap = self.timers.heap
+        timers = self.timers
         interactions = self.interactions
-        while heap and heap[0][0] <= now:
-            entry = heappop(heap)
+        while timers.first <= now:
+            where = timers.where  # `Timers.peek` inlined
+            if where == HEAP:
+                entry = timers.heap[0]
+            else:
+                lane = timers.lanes[where]
+                entry = lane.entries[lane.head]
+            timers.drop()
             at, _seq, kind, owner, token, extra = entry
             # the liveness test of `_live`, inlined for the frequent kinds
             if kind == WRAP_UP:
-                if owner.wrap_tokens.get(extra) == token:
+                agent: Agent = owner
+                iid: str = extra
+                if agent.wrap_tokens.get(iid) == token:
                     self.now = at  # a timer's effects happen at its deadline
-                    self._wrap_timeout(owner, extra, at, out)
+                    self._wrap_timeout(agent, iid, at, out)
             elif kind == RING:
-                if owner.offer_token == token and owner.state == OFFERED:
+                inter: Interaction = owner
+                if inter.offer_token == token and inter.state == OFFERED:
                     self.now = at
-                    self._ring_timeout(owner, at, out)
+                    self._ring_timeout(inter, at, out)
             elif kind == RELAX:
-                if owner.visit == token and owner.id in interactions:
+                relaxing: Interaction = owner
+                if relaxing.visit == token and relaxing.id in interactions:
                     self.now = at
-                    self._relax(owner, at, out)
+                    self._relax(relaxing, at, out)
             elif self._live(entry):
                 self.now = at
                 if kind == MAX_WAIT:

@@ -8,11 +8,12 @@ so "prefer site X" is a requirement on `site:X` that relaxation can drop.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Final
 
 from centralita.core.config import MAX_LEVEL
 from centralita.core.events import Requirement
 
-SITE_PREFIX = "site:"
+SITE_PREFIX: Final = "site:"
 
 
 def normalise(pairs: Iterable[tuple[str, int]]) -> Requirement:
@@ -37,7 +38,7 @@ def relax(required: Requirement, max_level: int | None) -> Requirement:
     return tuple((s, level if level < max_level else max_level) for s, level in required)
 
 
-def qualifies(skills: Mapping[str, int], required: Requirement) -> bool:
+def qualifies(skills: dict[str, int], required: Requirement) -> bool:
     """Whether an agent holding `skills` meets every pair of `required`."""
     get = skills.get
     for skill, level in required:  # noqa: SIM110 (a loop beats all(genexpr) here)
