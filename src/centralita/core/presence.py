@@ -173,9 +173,7 @@ class AgentHandlers(InteractionHandlers):
             raise _wrong(agent, "wrap_up_extended")
         for iid in wrapping:
             until = agent.wrap_until[iid] + e.seconds
-            token = agent.wrap_tokens[iid] + 1
-            agent.wrap_tokens[iid] = token
-            agent.wrap_until[iid] = until
+            token = agent.wrap_token(iid, until)
             self.timers.set(until, WRAP_UP, agent, token, iid)
             out.append(WrapUpExtendedRecord(now, agent.id, iid, until))
 
