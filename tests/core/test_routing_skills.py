@@ -6,7 +6,7 @@ from typing import Any
 
 from routing_helpers import arrive, of, offers, router
 
-from centralita.core import AgentConfig, QueueConfig, RelaxStep, Router
+from centralita.core import AgentConfig, QueueConfig, RelaxStep, Router, Strategy
 from centralita.core.events import AgentLoggedIn, AgentPaused, OfferAccepted, Tick
 from centralita.core.records import InteractionRelaxed
 
@@ -77,3 +77,23 @@ def test_site_preference_is_an_implicit_skill_that_relaxation_drops() -> None:
     r.handle(OfferAccepted("c1", "bil"), 2.0)
     assert offers(arrive(r, "c2", 2.0, skills=(("site:bilbao", 1),))) == []
     assert offers(r.handle(Tick(), 22.0)) == [("c2", "mad")]
+
+
+def test_pools_created_later_join_each_agents_list_where_a_rebuild_would_put_them() -> None:
+    """An agent's pools are listed by its queues, then by creation (random keys are
+    drawn in that order); a pool created after the list was built joins it there."""
+    r = router(
+        [QueueConfig(q, members=("a", "b"), strategy=Strategy.RANDOM) for q in ("q1", "q2", "q3")],
+        [AgentConfig("a", skills={"es": 5, "fr": 3}), AgentConfig("b", skills={"es": 2})],
+    )
+    for a in ("a", "b"):
+        r.handle(AgentLoggedIn(a), 0.0)
+    asks = [("q3", ()), ("q1", (("es", 4),)), ("q2", ()), ("q1", ()), ("q3", (("fr", 1),))]
+    for n, (queue, skills) in enumerate(asks):
+        arrive(r, f"c{n}", 1.0 + n, queue=queue, skills=skills)
+        r.handle(Tick(), 2.0 + n + 30.0)  # ring timeouts: agents free again
+    for agent in r.agents.values():
+        kept = {channel: list(pools) for channel, pools in agent.pools.items()}
+        agent.pools_gen = -1  # rebuild
+        r._pools_for(agent, "voice")
+        assert kept == agent.pools, agent.id

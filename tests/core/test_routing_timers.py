@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from routing_helpers import arrive, of, offers, router, simple
+from routing_helpers import answer, arrive, of, offers, router, simple
 
 from centralita.core import AgentConfig, AgentState, QueueConfig, RelaxStep
 from centralita.core.errors import InvalidEvent, InvalidTransition
@@ -16,6 +16,7 @@ from centralita.core.events import (
     OfferAccepted,
     Tick,
     TransferRequested,
+    WrapUpEnded,
 )
 from centralita.core.records import AgentStateChanged, InteractionRelaxed, OfferCancelled
 
@@ -118,3 +119,26 @@ def test_many_agents_cycling_through_a_rarely_used_pool_keep_routing_right() -> 
     free = {a for a in ids if r.agent_snapshot(a).state is AgentState.AVAILABLE}
     got = offers(arrive(r, "last", now, skills=(("es", 3),)))
     assert got and got[0][1] in free
+
+
+def test_an_old_wrap_up_timer_does_not_end_a_later_wrap_up_of_the_same_interaction() -> None:
+    r = simple("a", "b", wrap_up=30.0)
+    r.handle(AgentPaused("b", "training"), 0.0)
+    arrive(r, "c1", 0.0)
+    answer(r, "c1", 1.0)  # to a
+    r.handle(AgentReadied("b"), 4.0)
+    r.handle(TransferRequested("c1", agent_id="b"), 5.0)  # a wraps up until 35
+    r.handle(WrapUpEnded("a", "c1"), 6.0)  # early: its timer at 35 is void
+    r.handle(OfferAccepted("c1", "b"), 7.0)
+    r.handle(TransferRequested("c1", agent_id="a"), 10.0)  # back to a; b wraps up
+    r.handle(OfferAccepted("c1", "a"), 11.0)
+    r.handle(InteractionEnded("c1"), 20.0)  # a wraps up again, until 50
+    assert r.agent_snapshot("a").state is AgentState.WRAP_UP
+    assert r.next_deadline() == 40.0  # b's wrap-up; then a's at 50, not the old 35
+    r.handle(Tick(), 40.0)
+    assert r.agent_snapshot("a").state is AgentState.WRAP_UP
+    assert r.next_deadline() == 50.0
+    out = r.handle(Tick(), 50.0)
+    assert [(s.agent_id, s.state) for s in of(AgentStateChanged, out)] == [
+        ("a", AgentState.AVAILABLE)
+    ]

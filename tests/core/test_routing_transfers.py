@@ -178,6 +178,14 @@ def test_completing_a_consultation_hands_the_call_to_the_consulted_agent_first()
     assert r.agent_snapshot(first).state is AgentState.WRAP_UP
 
 
+def test_an_agent_consulted_with_room_left_on_the_channel_still_gets_offers() -> None:
+    r = router([QueueConfig("q", members=("a",))], [AgentConfig("a", capacity={"chat": 3})])
+    r.handle(AgentLoggedIn("a"), 0.0)
+    assert offers(arrive(r, "c1", 1.0, channel="chat")) == [("c1", "a")]
+    r.handle(AgentEngaged("a", "k1", "chat"), 2.0)  # two of three chats taken
+    assert offers(arrive(r, "c2", 3.0, channel="chat")) == [("c2", "a")]
+
+
 def test_engaging_a_busy_or_absent_agent_is_refused_and_changes_nothing() -> None:
     r = simple("a", "b")
     first = answer_first(r, "c1", 1.0)

@@ -53,6 +53,7 @@ class Agent:
         "state",
         "talk_today",
         "targeted",
+        "wrap_seq",
         "wrap_tokens",
         "wrap_until",
     )
@@ -93,7 +94,11 @@ class Agent:
         self.talk_today = 0.0
         # interactions waiting for this agent only, by channel: (rank, seq, token, it)
         self.targeted: dict[str, list[tuple[float, int, int, Interaction]]] = {}
+        # interaction id → token of its wrap-up timer; tokens come from `wrap_seq`, which
+        # only grows: a leg whose wrap-up was forgotten may come back to this agent and
+        # wrap up again, and its old timer must not match the new token
         self.wrap_tokens: dict[str, int] = {}
+        self.wrap_seq = 0
         self.wrap_until: dict[str, float] = {}
 
     def set_presence(self, logged_in: bool, pause: str | None, logout_pending: bool) -> None:
@@ -147,6 +152,13 @@ class Agent:
         if self.load[channel] == 0:
             self.idle_since[channel] = now
         return channel, interaction_id
+
+    def wrap_token(self, interaction_id: str, until: float) -> int:
+        """Set (or move) the wrap-up deadline of a leg; returns its timer's new token."""
+        self.wrap_seq += 1
+        self.wrap_tokens[interaction_id] = self.wrap_seq
+        self.wrap_until[interaction_id] = until
+        return self.wrap_seq
 
     def end_wrap(self, interaction_id: str) -> None:
         """Forget the wrap-up deadline of a leg (its timer goes stale)."""

@@ -203,9 +203,7 @@ class InteractionHandlers(Flow):
         wrap = queue.wrap_up
         if wrap > 0:
             agent.move_leg(inter.id, WRAP)
-            token = agent.wrap_tokens.get(inter.id, 0) + 1
-            agent.wrap_tokens[inter.id] = token
-            agent.wrap_until[inter.id] = now + wrap
+            token = agent.wrap_token(inter.id, now + wrap)
             self.timers.set(now + wrap, WRAP_UP, agent, token, inter.id)
         else:
             agent.drop_leg(inter.id, now)

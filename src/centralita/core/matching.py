@@ -34,10 +34,13 @@ class Matching(RouterState):
         if pool is None:
             pool = Pool(queue, channel, required)
             queue.pools[(channel, required)] = pool
-            self.pool_gen += 1
+            gen = self.pool_gen
             for agent in queue.members:
-                if agent.ready_for(channel) and qualifies(agent.skills, required):
-                    self._push_agent(pool, agent, channel)
+                if qualifies(agent.skills, required):
+                    if agent.pools_gen == gen:  # its list is built: add the pool to it
+                        _add_pool(agent, pool)
+                    if agent.ready_for(channel):
+                        self._push_agent(pool, agent, channel)
         return pool
 
     def _pools_for(self, agent: Agent, channel: str) -> list[Pool]:
@@ -233,3 +236,14 @@ class Matching(RouterState):
         """Drop a wrap-up leg (its timer goes stale); returns the freed channel."""
         agent.end_wrap(interaction_id)
         return agent.drop_leg(interaction_id, now)
+
+
+def _add_pool(agent: Agent, pool: Pool) -> None:
+    """Put a new pool into the agent's list where `_pools_for` would list it (by the
+    agent's queues, then by creation): `_advertise` draws random keys in that order."""
+    pools = agent.pools.setdefault(pool.channel, [])
+    rank = agent.queues.index(pool.queue)
+    at = len(pools)
+    while at and agent.queues.index(pools[at - 1].queue) > rank:
+        at -= 1
+    pools.insert(at, pool)

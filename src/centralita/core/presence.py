@@ -125,8 +125,10 @@ class AgentHandlers(InteractionHandlers):
             raise _wrong(agent, "agent_engaged")
         if agent.load.get(e.channel, 0) >= agent.capacity.get(e.channel, 0):
             raise AgentBusy(agent=agent.id, channel=e.channel, state=agent.state.value)
-        agent.engage(e.ref, e.channel, e.interaction_id)
+        agent.engage(e.ref, e.channel, e.interaction_id)  # (its index entries go stale)
         self._set_state(agent, now, out, e.interaction_id)
+        if agent.accepting and agent.load[e.channel] < agent.capacity[e.channel]:
+            self._advertise(agent, e.channel)  # room left on the channel: free again
 
     def _released(self, e: AgentReleased, now: float, out: list[Output]) -> None:
         agent = self.agent(e.agent_id)
@@ -171,9 +173,7 @@ class AgentHandlers(InteractionHandlers):
             raise _wrong(agent, "wrap_up_extended")
         for iid in wrapping:
             until = agent.wrap_until[iid] + e.seconds
-            token = agent.wrap_tokens[iid] + 1
-            agent.wrap_tokens[iid] = token
-            agent.wrap_until[iid] = until
+            token = agent.wrap_token(iid, until)
             self.timers.set(until, WRAP_UP, agent, token, iid)
             out.append(WrapUpExtendedRecord(now, agent.id, iid, until))
 

@@ -85,7 +85,8 @@ class RouterState:
         unbounded = any(r.when.repeat_within is None for r in uses)
         windows = [r.when.repeat_within or 0.0 for r in uses]
         self.contact_window = float("inf") if unbounded else max(windows, default=0.0)
-        self.pool_gen = 0  # bumped when a pool is created (agents refresh their lists)
+        self.pool_gen = 0  # an agent's list of pools is built once its `pools_gen` is this
+        # (`_pools_for`); pools created later are added to the built lists (`_pool`)
         self.seq = 0  # arrival order into queues (first come, first served)
         self.uid = 0  # unique id of index entries (heap tie-breaker)
 
