@@ -13,6 +13,7 @@ and an agent is advertised only after finding no interaction it could take.
 from __future__ import annotations
 
 from heapq import heappop, heappush
+from typing import Final
 
 from centralita.core.agents import RINGING, Agent
 from centralita.core.commands import OfferToAgent
@@ -24,6 +25,9 @@ from centralita.core.skills import qualifies, relax
 from centralita.core.state import Output, RouterState
 from centralita.core.strategies import agent_key
 from centralita.core.timers import RING
+
+#: The load key of an idle agent (longest-idle pools), shared; see `_advertise`.
+_NO_LOAD: Final[object] = float(0)
 
 
 class Matching(RouterState):
@@ -87,13 +91,19 @@ class Matching(RouterState):
             pools = self._pools_for(agent, channel)
         # `_push_agent` inlined; the longest-idle key (the default strategy) is the
         # same in every such queue
-        idle_key = (float(agent.load[channel]), agent.idle_since[channel])
+        load = agent.load[channel]
+        # one object for every idle agent: tuple comparisons stop at its identity
+        lead: object = _NO_LOAD if load == 0 else float(load)
+        idle = agent.idle_since[channel]
         for pool in pools:
             queue = pool.queue
-            k1, k2 = idle_key if queue.longest_idle else agent_key(queue, agent, channel, self.rng)
             self.uid += 1
             heap = pool.agents
-            heappush(heap, (k1, k2, self.uid, agent, epoch))
+            if queue.longest_idle:
+                heappush(heap, (lead, idle, self.uid, agent, epoch))
+            else:
+                k1, k2 = agent_key(queue, agent, channel, self.rng)
+                heappush(heap, (k1, k2, self.uid, agent, epoch))
             if len(heap) > pool.agents_limit:
                 pool.compact_agents()
 

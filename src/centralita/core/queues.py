@@ -5,6 +5,8 @@ holds two heaps with lazy deletion:
 
 * `agents`: available members meeting the requirement, as
   `(key1, key2, uid, agent, epoch)`; stale once `agent.epoch[channel] != epoch`.
+  Under longest-idle `key1` (the load) is one shared object for an idle agent, so
+  that the heap's tuple comparisons find it equal by identity.
 * `waiting`: interactions whose current requirement is this one, as
   `(rank, seq, token, interaction)`; stale once `interaction.token != token`.
 
@@ -33,7 +35,7 @@ class Pool:
         self.queue = queue
         self.channel = channel
         self.required = required
-        self.agents: list[tuple[float, float, int, Agent, int]] = []
+        self.agents: list[tuple[object, float, int, Agent, int]] = []
         self.waiting: list[tuple[float, int, int, Interaction]] = []
         # stale entries of a rarely used pool would pile up until they surface; past
         # this size the heap is rebuilt from its valid entries (amortised O(1) a push)
