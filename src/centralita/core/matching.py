@@ -86,7 +86,10 @@ class Matching(RouterState):
         epoch = agent.epoch[channel] + 1
         agent.epoch[channel] = epoch
         if agent.pools_gen == self.pool_gen:
-            pools = agent.pools.get(channel, ())
+            found = agent.pools.get(channel)
+            if found is None:
+                return
+            pools = found  # a list: compiled, iterated by index
         else:
             pools = self._pools_for(agent, channel)
         # `_push_agent` inlined; the longest-idle key (the default strategy) is the
@@ -183,7 +186,10 @@ class Matching(RouterState):
         best_rank = 0.0
         best_seq = 0
         if agent.pools_gen == self.pool_gen:
-            pools = agent.pools.get(channel, ())
+            found = agent.pools.get(channel)
+            if found is None:
+                return None
+            pools = found  # a list: compiled, iterated by index
         else:
             pools = self._pools_for(agent, channel)
         for pool in pools:
