@@ -45,7 +45,14 @@ from centralita.core.commands import (
     OverflowTo,
     RejectInteraction,
 )
-from centralita.core.events import CallerHungUp, InteractionEnded, OfferAccepted, OfferRejected
+from centralita.core.errors import AgentBusy
+from centralita.core.events import (
+    AgentEngaged,
+    CallerHungUp,
+    InteractionEnded,
+    OfferAccepted,
+    OfferRejected,
+)
 from centralita.core.records import InteractionAnswered, InteractionClosed, InteractionTransferred
 from centralita.core.waiting import RecentHandling, announced_minutes, expected_wait, staffed
 from centralita.errors import CentralitaError
@@ -163,6 +170,10 @@ class VoiceCenter:
         self.announced_waits: list[tuple[str, int | None]] = []
         self.handling = RecentHandling()
         self.prompts_finished = 0
+        #: Offers whose station refused, was busy or unreachable; agents' legs found
+        #: silent (`media_timeout`) and hung up. What the voice benchmark reports.
+        self.stations_failed = 0
+        self.media_timeouts = 0
         self.originator = VoiceOriginator(self, {t.name: t for t in self.settings.trunks})
         self.supervision = Supervision(self)
         self.transfers = Transfers(self)
@@ -338,6 +349,7 @@ class VoiceCenter:
             # the station refused, was busy or unreachable: the core tries someone else
             assert call.agent_id is not None
             log.info("voice: station %s failed (%s %s)", call.station, event.status, event.reason)
+            self.stations_failed += 1
             self.tell_core(OfferRejected(call.interaction_id, call.agent_id))
         else:
             self._agent_hung_up(call)
@@ -570,6 +582,7 @@ class VoiceCenter:
         log.warning(
             "voice: no RTP from station %s for %.0f s; it is gone", call.station, now - since
         )
+        self.media_timeouts += 1
         call.silent_since.pop(leg, None)
         call.cancelled.add(leg)
         if call.station is not None:
@@ -605,6 +618,22 @@ class VoiceCenter:
         else:
             with contextlib.suppress(RuntimeError):  # the loop is closing
                 loop.call_soon_threadsafe(fn, *args)
+
+    def engage(self, agent_id: str, ref: str, interaction_id: str | None = None) -> bool:
+        """Hold the agent busy in the core for a call outside the queues (consulted,
+        conferenced, click-to-call: `AgentEngaged`), so no queue call rings them
+        meanwhile; True if the core took note (release with `AgentReleased(agent_id,
+        ref)`). Raises `AgentBusy` if they are on another call. An agent not logged in
+        (or a user the router does not know) takes no offers anyway: False, and the
+        caller calls them all the same."""
+        try:
+            self.runner.handle(AgentEngaged(agent_id, ref, interaction_id=interaction_id))
+        except AgentBusy:
+            raise
+        except CentralitaError as exc:
+            log.info("voice: %s is not taking calls (%s): called anyway", agent_id, exc.code)
+            return False
+        return True
 
     def tell_core(self, event: Any) -> bool:
         """Hand `event` to the live center; False if the core refused it (a race with

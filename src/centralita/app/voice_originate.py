@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 from centralita.clock import utcnow
 from centralita.core.errors import AgentBusy
-from centralita.core.events import AgentEngaged, AgentReleased
+from centralita.core.events import AgentReleased
 from centralita.errors import CentralitaError, NotFound
 from centralita.store import events
 from centralita.telephony import (
@@ -244,17 +244,11 @@ class VoiceOriginator(OriginatePort):
             self.attempts.pop(attempt.request.request_id, None)
 
     def _engage(self, attempt: _Attempt, agent_id: str) -> bool:
-        """Hold the agent busy in the core for the click-to-call, so no queue call rings
-        them meanwhile; False if the core says they are on another call. An agent not
-        logged in to the queues takes no offers anyway: called all the same."""
+        """The agent is busy with the click-to-call; False if on another call."""
         try:
-            self.voice.runner.handle(AgentEngaged(agent_id, self._ref(attempt)))
+            attempt.engaged = self.voice.engage(agent_id, self._ref(attempt))
         except AgentBusy:
             return False
-        except CentralitaError as exc:
-            log.info("voice: %s is not taking calls (%s): called anyway", agent_id, exc.code)
-            return True
-        attempt.engaged = True
         return True
 
     def _release(self, attempt: _Attempt) -> None:

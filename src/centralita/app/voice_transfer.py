@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING
 from centralita.app.voice_originate import RINGBACK_HZ
 from centralita.core.errors import AgentBusy
 from centralita.core.events import (
-    AgentEngaged,
     AgentReleased,
     HoldEnded,
     HoldStarted,
@@ -273,18 +272,11 @@ class Transfers:
                 await self.voice.quietly(self.voice.engine.hangup(call.caller))
 
     def _engage(self, call: VoiceCall, agent_id: str) -> bool:
-        """Tell the core the agent is busy with this call, so no offer rings them while
-        consulted or conferenced; True if it took note. An agent not logged in (or a user
-        the router does not know) takes no offers anyway: they are called all the same."""
+        """The agent is busy with this call while consulted or conferenced."""
         try:
-            iid = call.interaction_id
-            self.voice.runner.handle(AgentEngaged(agent_id, iid, interaction_id=iid))
+            return self.voice.engage(agent_id, call.interaction_id, call.interaction_id)
         except AgentBusy:
             raise PartyBusy("that agent is on another call", agent_id=agent_id) from None
-        except CentralitaError as exc:
-            log.info("voice: %s is not taking calls (%s): called anyway", agent_id, exc.code)
-            return False
-        return True
 
     def _release(self, call: VoiceCall, party: Party) -> None:
         if party.engaged and party.agent_id is not None:

@@ -472,7 +472,6 @@ async def _center(work: Path, calls: int, clock_rate: int, quality: int) -> dict
 
     counts: dict[str, Any] = {"bridged": 0, "most_bridged": 0}
     logging.basicConfig(level=logging.INFO, format="%(asctime)s center %(message)s")
-    logging.getLogger("centralita.app.voice").addHandler(_VoiceLogCounter(counts))
     counts["first_bridge_at"] = counts["last_bridge_at"] = 0.0
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
@@ -544,6 +543,8 @@ async def _center(work: Path, calls: int, clock_rate: int, quality: int) -> dict
             runner.commit()
             counts["left_in_core"] = len(center.router.interaction_ids())
             counts["agents_not_ready"] = _not_ready(center.router)
+            counts["stations_failed"] = voice.stations_failed
+            counts["media_timeouts"] = voice.media_timeouts
             counts["legs_left"] = await engine.call_count()
         finally:
             await voice.stop()
@@ -564,21 +565,6 @@ def _not_ready(router: Any) -> dict[str, int]:
         if not snap.ready and snap.reason is not None:
             reasons[snap.reason] = reasons.get(snap.reason, 0) + 1
     return reasons
-
-
-class _VoiceLogCounter(logging.Handler):
-    """Counts the voice adapter's log lines that explain a call not bridged."""
-
-    def __init__(self, counts: dict[str, Any]) -> None:
-        super().__init__(logging.INFO)
-        self.counts = counts
-
-    def emit(self, record: logging.LogRecord) -> None:
-        text = record.getMessage()
-        if text.startswith("voice: station ") and " failed (" in text:
-            self.counts["stations_failed"] = self.counts.get("stations_failed", 0) + 1
-        elif "no RTP from station" in text:
-            self.counts["media_timeouts"] = self.counts.get("media_timeouts", 0) + 1
 
 
 async def _rtp_sample(voice: Any, calls: list[Any], sample: dict[str, int]) -> None:
