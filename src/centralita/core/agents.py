@@ -3,6 +3,12 @@
 Presence (logged in, paused with a reason, logout pending) is what the agent asked for;
 legs are the interactions it holds (ringing, talking, on hold, in wrap-up). The state a
 wallboard shows is derived from both (`RouterState._set_state`).
+
+What the matching reads per channel (capacity, load, availability epoch, idle since, the
+pools the agent qualifies for, interactions waiting for it alone) sits on one `Slot`
+per (agent, channel): the hot paths look the channel up once and then read plain
+attributes (compiled: native fields) instead of one dict per quantity, and the pools'
+heaps hold slots, so checking an entry is one attribute read.
 """
 
 from __future__ import annotations
@@ -24,38 +30,67 @@ HOLD: Final = 2
 WRAP: Final = 3
 
 
+class Slot:
+    """An agent on one channel."""
+
+    __slots__ = ("agent", "capacity", "channel", "epoch", "idle_since", "load", "pools", "targeted")
+
+    def __init__(self, agent: Agent, channel: str, capacity: int) -> None:
+        self.agent = agent
+        self.channel = channel
+        self.capacity = capacity  # 0 for a channel the agent has no capacity on
+        self.load = 0  # legs and engagements on this channel
+        # bumped whenever the agent's availability (or key) on the channel changes, so
+        # index entries made earlier become stale (lazy deletion)
+        self.epoch = 0
+        self.idle_since = 0.0
+        # the pools of this channel the agent qualifies for (built once per `pools_gen`)
+        self.pools: list[Pool] = []
+        # interactions waiting for this agent only: (rank, seq, token, interaction)
+        self.targeted: list[tuple[float, int, int, Interaction]] = []
+
+
+class Leg:
+    """An interaction the agent holds: its leg state and, in wrap-up, its deadline.
+
+    A wrap-up timer's owner is the leg; it is live while `wrap_token` is the token it
+    was set with (0: no wrap-up running; tokens come from the agent's `wrap_seq`)."""
+
+    __slots__ = ("id", "slot", "state", "wrap_token", "wrap_until")
+
+    def __init__(self, interaction_id: str, state: int, slot: Slot) -> None:
+        self.id = interaction_id
+        self.state = state
+        self.slot = slot
+        self.wrap_token = 0
+        self.wrap_until = 0.0
+
+
 class Agent:
     __slots__ = (
         "accepting",
         "by",
-        "capacity",
         "config",
         "counts",
         "engaged",
-        "epoch",
         "handled_today",
         "id",
-        "idle_since",
         "legs",
-        "load",
         "logged_in",
         "logout_pending",
         "pause",
         "pause_reasons",
         "pause_token",
-        "pools",
         "pools_gen",
         "queues",
         "reason",
         "rr",
         "since",
         "skills",
+        "slots",
         "state",
         "talk_today",
-        "targeted",
         "wrap_seq",
-        "wrap_tokens",
-        "wrap_until",
     )
 
     def __init__(self, config: AgentConfig) -> None:
@@ -66,12 +101,11 @@ class Agent:
             self.pause_reasons = {p.code: p for p in config.pause_reasons}
             self.pause_reasons.setdefault(MISSED, PauseReason(MISSED))
         self.skills = agent_skills(config.skills, config.site)
-        self.capacity = dict(config.capacity)
-        self.load = dict.fromkeys(self.capacity, 0)
-        # bumped whenever the agent's availability (or key) for a channel changes, so
-        # index entries made earlier become stale (lazy deletion)
-        self.epoch = dict.fromkeys(self.capacity, 0)
-        self.idle_since = dict.fromkeys(self.capacity, 0.0)
+        # one slot per channel with capacity, in the configuration's order; a slot of
+        # capacity 0 is added for another channel once something needs it (`slot`)
+        self.slots: dict[str, Slot] = {
+            channel: Slot(self, channel, capacity) for channel, capacity in config.capacity.items()
+        }
         self.logged_in = False
         self.logout_pending = False
         self.pause: str | None = None
@@ -81,25 +115,27 @@ class Agent:
         self.state = AgentState.LOGGED_OUT
         self.reason: str | None = None
         self.since = 0.0
-        self.legs: dict[str, tuple[int, str]] = {}  # interaction id → (leg state, channel)
+        self.legs: dict[str, Leg] = {}  # interaction id → its leg
         self.counts = [0, 0, 0, 0]
-        # calls outside the queues (`AgentEngaged`): ref → (channel, interaction it is
+        # calls outside the queues (`AgentEngaged`): ref → (slot, interaction it is
         # about); each counts as a talking leg and takes one unit of its channel
-        self.engaged: dict[str, tuple[str, str | None]] = {}
+        self.engaged: dict[str, tuple[Slot, str | None]] = {}
         self.queues: list[Queue] = []
         self.rr: dict[str, int] = {}
-        self.pools: dict[str, list[Pool]] = {}
         self.pools_gen = -1
         self.handled_today = 0
         self.talk_today = 0.0
-        # interactions waiting for this agent only, by channel: (rank, seq, token, it)
-        self.targeted: dict[str, list[tuple[float, int, int, Interaction]]] = {}
-        # interaction id → token of its wrap-up timer; tokens come from `wrap_seq`, which
-        # only grows: a leg whose wrap-up was forgotten may come back to this agent and
-        # wrap up again, and its old timer must not match the new token
-        self.wrap_tokens: dict[str, int] = {}
+        # wrap-up timer tokens: only grow, so a leg that comes back to this agent and
+        # wraps up again never matches an old timer
         self.wrap_seq = 0
-        self.wrap_until: dict[str, float] = {}
+
+    def slot(self, channel: str) -> Slot:
+        """The agent's slot on `channel` (capacity 0 if it has none configured)."""
+        slot = self.slots.get(channel)
+        if slot is None:
+            slot = Slot(self, channel, 0)
+            self.slots[channel] = slot
+        return slot
 
     def set_presence(self, logged_in: bool, pause: str | None, logout_pending: bool) -> None:
         """The only way presence changes, so `accepting` stays in step with it."""
@@ -110,63 +146,66 @@ class Agent:
 
     def ready_for(self, channel: str) -> bool:
         """Whether a new offer on `channel` may go to this agent now."""
-        return self.accepting and self.load.get(channel, 0) < self.capacity.get(channel, 0)
+        slot = self.slots.get(channel)
+        return self.accepting and slot is not None and slot.load < slot.capacity
 
-    def add_leg(self, interaction_id: str, leg: int, channel: str) -> None:
-        self.legs[interaction_id] = (leg, channel)
+    def load_on(self, channel: str) -> int:
+        slot = self.slots.get(channel)
+        return slot.load if slot is not None else 0
+
+    def add_leg(self, interaction_id: str, leg: int, slot: Slot) -> None:
+        self.legs[interaction_id] = Leg(interaction_id, leg, slot)
         self.counts[leg] += 1
-        self.load[channel] = self.load.get(channel, 0) + 1
-        self.epoch[channel] = self.epoch.get(channel, 0) + 1
+        slot.load += 1
+        slot.epoch += 1
 
-    def move_leg(self, interaction_id: str, leg: int) -> None:
-        old, channel = self.legs[interaction_id]
-        self.counts[old] -= 1
-        self.counts[leg] += 1
-        self.legs[interaction_id] = (leg, channel)
+    def move_leg(self, interaction_id: str, state: int) -> Leg:
+        leg = self.legs[interaction_id]
+        counts = self.counts
+        counts[leg.state] -= 1
+        counts[state] += 1
+        leg.state = state
+        return leg
 
-    def drop_leg(self, interaction_id: str, now: float) -> str:
-        """Remove a leg; returns its channel. The channel frees up (new epoch)."""
+    def drop_leg(self, interaction_id: str, now: float) -> Slot:
+        """Remove a leg; returns its slot. The channel frees up (new epoch)."""
         legs = self.legs
-        old, channel = legs[interaction_id]
+        leg = legs[interaction_id]
         del legs[interaction_id]  # (not `pop`: compiled, `del` is no method call)
-        self.counts[old] -= 1
-        self.load[channel] -= 1
-        self.epoch[channel] += 1
-        if self.load[channel] == 0:
-            self.idle_since[channel] = now
-        return channel
+        leg.wrap_token = 0  # its wrap-up timer, if any, goes stale
+        self.counts[leg.state] -= 1
+        slot = leg.slot
+        slot.load -= 1
+        slot.epoch += 1
+        if slot.load == 0:
+            slot.idle_since = now
+        return slot
 
-    def engage(self, ref: str, channel: str, interaction_id: str | None) -> None:
-        self.engaged[ref] = (channel, interaction_id)
+    def engage(self, ref: str, slot: Slot, interaction_id: str | None) -> None:
+        self.engaged[ref] = (slot, interaction_id)
         self.counts[TALKING] += 1
-        self.load[channel] += 1
-        self.epoch[channel] += 1
+        slot.load += 1
+        slot.epoch += 1
 
-    def release(self, ref: str, now: float) -> tuple[str, str | None]:
-        """End an engagement; returns its channel, which frees up (new epoch), and the
-        interaction it was about."""
-        channel, interaction_id = self.engaged.pop(ref)
+    def release(self, ref: str, now: float) -> tuple[Slot, str | None]:
+        """End an engagement; returns its slot, whose channel frees up (new epoch), and
+        the interaction it was about."""
+        slot, interaction_id = self.engaged.pop(ref)
         self.counts[TALKING] -= 1
-        self.load[channel] -= 1
-        self.epoch[channel] += 1
-        if self.load[channel] == 0:
-            self.idle_since[channel] = now
-        return channel, interaction_id
+        slot.load -= 1
+        slot.epoch += 1
+        if slot.load == 0:
+            slot.idle_since = now
+        return slot, interaction_id
 
-    def wrap_token(self, interaction_id: str, until: float) -> int:
+    def wrap_token(self, leg: Leg, until: float) -> int:
         """Set (or move) the wrap-up deadline of a leg; returns its timer's new token."""
         self.wrap_seq += 1
-        self.wrap_tokens[interaction_id] = self.wrap_seq
-        self.wrap_until[interaction_id] = until
+        leg.wrap_token = self.wrap_seq
+        leg.wrap_until = until
         return self.wrap_seq
-
-    def end_wrap(self, interaction_id: str) -> None:
-        """Forget the wrap-up deadline of a leg (its timer goes stale)."""
-        if interaction_id in self.wrap_tokens:
-            del self.wrap_tokens[interaction_id]
-            del self.wrap_until[interaction_id]
 
     def invalidate(self) -> None:
         """Make every index entry of this agent stale (paused, logged out…)."""
-        for channel in self.epoch:
-            self.epoch[channel] += 1
+        for slot in self.slots.values():
+            slot.epoch += 1

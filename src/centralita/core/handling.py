@@ -150,11 +150,11 @@ class InteractionHandlers(Flow):
         self._cancel_offers(inter, agents, now, out, "no_answer", serve=False)
         for agent in agents:
             if agent.ready_for(inter.channel):
-                self._advertise(agent, inter.channel)
+                self._advertise(agent.slots[inter.channel])
         self._requeue(inter, now, out)
         for agent in agents:
             if agent.ready_for(inter.channel):
-                self._serve(agent, inter.channel, now, out)
+                self._serve(agent.slots[inter.channel], now, out)
 
     def _hung_up(self, e: CallerHungUp, now: float, out: list[Output]) -> None:
         inter = self.interactions.get(e.interaction_id) or self.interaction(e.interaction_id)
@@ -188,10 +188,10 @@ class InteractionHandlers(Flow):
         self._set_state(agent, now, out, inter.id)
         if agent.logout_pending:
             self._after_work(agent, now, out)
-        channel = inter.channel
+        slot = agent.slots[inter.channel]  # (the leg was on it)
         # `_serve`'s own test, so that an agent now in wrap-up costs no call
-        if agent.accepting and agent.load[channel] < agent.capacity.get(channel, 0):
-            self._serve(agent, channel, now, out)
+        if agent.accepting and slot.load < slot.capacity:
+            self._serve(slot, now, out)
 
     def _release_agent(self, inter: Interaction, now: float) -> Agent:
         """The connected agent leaves the conversation: into wrap-up or free."""
@@ -202,9 +202,9 @@ class InteractionHandlers(Flow):
         inter.agent = None
         wrap = queue.wrap_up
         if wrap > 0:
-            agent.move_leg(inter.id, WRAP)
-            token = agent.wrap_token(inter.id, now + wrap)
-            self.timers.set(now + wrap, WRAP_UP, agent, token, inter.id)
+            leg = agent.move_leg(inter.id, WRAP)
+            token = agent.wrap_token(leg, now + wrap)
+            self.timers.set(now + wrap, WRAP_UP, leg, token, inter.id)
         else:
             agent.drop_leg(inter.id, now)
         return agent
@@ -212,7 +212,7 @@ class InteractionHandlers(Flow):
     def _after_leg(self, agent: Agent, channel: str, now: float, out: list[Output]) -> None:
         if agent.logout_pending:
             self._after_work(agent, now, out)
-        self._serve(agent, channel, now, out)
+        self._serve(agent.slot(channel), now, out)
 
     def _hold(self, e: HoldStarted, now: float, out: list[Output]) -> None:
         inter = self.interaction(e.interaction_id)

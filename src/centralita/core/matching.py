@@ -15,7 +15,7 @@ from __future__ import annotations
 from heapq import heappop, heappush
 from typing import Final
 
-from centralita.core.agents import RINGING, Agent
+from centralita.core.agents import RINGING, Agent, Slot
 from centralita.core.commands import OfferToAgent
 from centralita.core.events import Requirement
 from centralita.core.interactions import OFFERED, WAITING, Interaction
@@ -44,18 +44,20 @@ class Matching(RouterState):
                     if agent.pools_gen == gen:  # its list is built: add the pool to it
                         _add_pool(agent, pool)
                     if agent.ready_for(channel):
-                        self._push_agent(pool, agent, channel)
+                        self._push_agent(pool, agent.slots[channel])
         return pool
 
-    def _pools_for(self, agent: Agent, channel: str) -> list[Pool]:
+    def _pools_for(self, slot: Slot) -> list[Pool]:
+        agent = slot.agent
         if agent.pools_gen != self.pool_gen:
-            agent.pools = {}
+            for each in agent.slots.values():
+                each.pools = []
             for queue in agent.queues:
                 for pool in queue.pools.values():
                     if qualifies(agent.skills, pool.required):
-                        agent.pools.setdefault(pool.channel, []).append(pool)
+                        agent.slot(pool.channel).pools.append(pool)
             agent.pools_gen = self.pool_gen
-        return agent.pools.get(channel, [])
+        return slot.pools
 
     def _current_pool(self, inter: Interaction) -> Pool:
         queue = inter.queue
@@ -73,40 +75,36 @@ class Matching(RouterState):
             queue.relaxed_pools[key] = pool
         return pool
 
-    def _push_agent(self, pool: Pool, agent: Agent, channel: str) -> None:
-        k1, k2 = agent_key(pool.queue, agent, channel, self.rng)
+    def _push_agent(self, pool: Pool, slot: Slot) -> None:
+        k1, k2 = agent_key(pool.queue, slot, self.rng)
         self.uid += 1
         heap = pool.agents
-        heappush(heap, (k1, k2, self.uid, agent, agent.epoch[channel]))
+        heappush(heap, (k1, k2, self.uid, slot, slot.epoch))
         if len(heap) > pool.agents_limit:
             pool.compact_agents()
 
-    def _advertise(self, agent: Agent, channel: str) -> None:
-        """Put a free agent into every pool it qualifies for (under a fresh epoch)."""
-        epoch = agent.epoch[channel] + 1
-        agent.epoch[channel] = epoch
-        if agent.pools_gen == self.pool_gen:
-            found = agent.pools.get(channel)
-            if found is None:
-                return
-            pools = found  # a list: compiled, iterated by index
-        else:
-            pools = self._pools_for(agent, channel)
+    def _advertise(self, slot: Slot) -> None:
+        """Put a free agent into every pool it qualifies for on the slot's channel
+        (under a fresh epoch)."""
+        epoch = slot.epoch + 1
+        slot.epoch = epoch
+        # (a list: compiled, iterated by index)
+        pools = slot.pools if slot.agent.pools_gen == self.pool_gen else self._pools_for(slot)
         # `_push_agent` inlined; the longest-idle key (the default strategy) is the
         # same in every such queue
-        load = agent.load[channel]
+        load = slot.load
         # one object for every idle agent: tuple comparisons stop at its identity
         lead: object = _NO_LOAD if load == 0 else float(load)
-        idle = agent.idle_since[channel]
+        idle = slot.idle_since
         for pool in pools:
             queue = pool.queue
             self.uid += 1
             heap = pool.agents
             if queue.longest_idle:
-                heappush(heap, (lead, idle, self.uid, agent, epoch))
+                heappush(heap, (lead, idle, self.uid, slot, epoch))
             else:
-                k1, k2 = agent_key(queue, agent, channel, self.rng)
-                heappush(heap, (k1, k2, self.uid, agent, epoch))
+                k1, k2 = agent_key(queue, slot, self.rng)
+                heappush(heap, (k1, k2, self.uid, slot, epoch))
             if len(heap) > pool.agents_limit:
                 pool.compact_agents()
 
@@ -120,8 +118,7 @@ class Matching(RouterState):
             if target.ready_for(channel):
                 self._offer(inter, [target], now, out)
             else:
-                heap_ = target.targeted.setdefault(channel, [])
-                heappush(heap_, (inter.rank, inter.seq, inter.token, inter))
+                heappush(target.slot(channel).targeted, (inter.rank, inter.seq, inter.token, inter))
             return
         pool = inter.pool
         assert pool is not None
@@ -138,45 +135,45 @@ class Matching(RouterState):
         """The decision, interaction side: the best free agent of `pool` (ring-all:
         every free agent), taken out of its heap; empty if none is free."""
         heap = pool.agents
-        channel = pool.channel
         if pool.queue.ring_all:
             taken: list[Agent] = []
             seen: set[str] = set()
             while heap:
                 entry = heappop(heap)
-                agent = entry[3]
-                if agent.epoch[channel] == entry[4] and agent.id not in seen:
-                    seen.add(agent.id)
-                    taken.append(agent)
+                slot = entry[3]
+                if slot.epoch == entry[4] and slot.agent.id not in seen:
+                    seen.add(slot.agent.id)
+                    taken.append(slot.agent)
             return taken
         while heap:
             entry = heappop(heap)
-            agent = entry[3]
-            if agent.epoch[channel] == entry[4]:
-                return [agent]
+            slot = entry[3]
+            if slot.epoch == entry[4]:
+                return [slot.agent]
         return []
 
     # --- agent side -------------------------------------------------------------------
 
-    def _serve(self, agent: Agent, channel: str, now: float, out: list[Output]) -> None:
-        """Give a free agent the best interaction it may take, or advertise it."""
-        load, capacity = agent.load, agent.capacity
+    def _serve(self, slot: Slot, now: float, out: list[Output]) -> None:
+        """Give a free agent the best interaction it may take on the slot's channel, or
+        advertise it."""
+        agent = slot.agent
         # `agent.ready_for(channel)`, inlined
-        while agent.accepting and load.get(channel, 0) < capacity.get(channel, 0):
-            inter = self._best_waiting(agent, channel)
+        while agent.accepting and slot.load < slot.capacity:
+            inter = self._best_waiting(slot)
             if inter is None:
-                self._advertise(agent, channel)
+                self._advertise(slot)
                 return
             self._offer(inter, [agent], now, out, advertise=False)
 
     def _serve_all(self, agent: Agent, now: float, out: list[Output]) -> None:
-        for channel in agent.capacity:
-            self._serve(agent, channel, now, out)
+        for slot in list(agent.slots.values()):
+            self._serve(slot, now, out)
 
-    def _best_waiting(self, agent: Agent, channel: str) -> Interaction | None:
-        """The decision, agent side: the best interaction `agent` may take on
-        `channel` (its own targeted ones first), taken out of its heap."""
-        targeted = agent.targeted.get(channel)
+    def _best_waiting(self, slot: Slot) -> Interaction | None:
+        """The decision, agent side: the best interaction the slot's agent may take on
+        its channel (its own targeted ones first), taken out of its heap."""
+        targeted = slot.targeted
         while targeted:
             entry = heappop(targeted)
             if entry[3].token == entry[2]:
@@ -185,13 +182,8 @@ class Matching(RouterState):
         best_weight = 0
         best_rank = 0.0
         best_seq = 0
-        if agent.pools_gen == self.pool_gen:
-            found = agent.pools.get(channel)
-            if found is None:
-                return None
-            pools = found  # a list: compiled, iterated by index
-        else:
-            pools = self._pools_for(agent, channel)
+        # (a list: compiled, iterated by index)
+        pools = slot.pools if slot.agent.pools_gen == self.pool_gen else self._pools_for(slot)
         for pool in pools:
             heap = pool.waiting
             while heap:
@@ -237,27 +229,29 @@ class Matching(RouterState):
         for agent in agents:
             if iid in agent.legs:  # back to an agent still wrapping it up: wrap-up ends
                 self._end_wrap(agent, iid, now)
-            agent.add_leg(iid, RINGING, channel)
+            slot = agent.slots.get(channel)
+            if slot is None:
+                slot = agent.slot(channel)
+            agent.add_leg(iid, RINGING, slot)
             if queue.round_robin:
                 queue.rr_next += 1
                 agent.rr[queue.id] = queue.rr_next
             out.append(OfferToAgent(iid, agent.id, queue.id, timeout))
             out.append(InteractionOffered(now, iid, agent.id, queue.id))
             self._set_state(agent, now, out, iid)
-            if advertise and agent.load[channel] < agent.capacity[channel] and agent.accepting:
-                self._advertise(agent, channel)
+            if advertise and slot.load < slot.capacity and agent.accepting:
+                self._advertise(slot)
         self.timers.set(now + timeout, RING, inter, inter.offer_token)
 
-    def _end_wrap(self, agent: Agent, interaction_id: str, now: float) -> str:
-        """Drop a wrap-up leg (its timer goes stale); returns the freed channel."""
-        agent.end_wrap(interaction_id)
+    def _end_wrap(self, agent: Agent, interaction_id: str, now: float) -> Slot:
+        """Drop a wrap-up leg (its timer goes stale); returns the freed slot."""
         return agent.drop_leg(interaction_id, now)
 
 
 def _add_pool(agent: Agent, pool: Pool) -> None:
     """Put a new pool into the agent's list where `_pools_for` would list it (by the
     agent's queues, then by creation): `_advertise` draws random keys in that order."""
-    pools = agent.pools.setdefault(pool.channel, [])
+    pools = agent.slot(pool.channel).pools
     rank = agent.queues.index(pool.queue)
     at = len(pools)
     while at and agent.queues.index(pools[at - 1].queue) > rank:

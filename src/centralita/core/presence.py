@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from centralita.core.agents import RINGING, WRAP, Agent
+from centralita.core.agents import RINGING, WRAP, Agent, Leg
 from centralita.core.config import WhenNoAgents
 from centralita.core.errors import AgentBusy, InvalidTransition
 from centralita.core.events import (
@@ -37,8 +37,8 @@ class AgentHandlers(InteractionHandlers):
             self.pause_reason(e.reason, agent)
         agent.set_presence(True, e.reason, False)
         agent.by = None
-        for channel in agent.idle_since:
-            agent.idle_since[channel] = now
+        for slot in agent.slots.values():
+            slot.idle_since = now
         for queue in agent.queues:
             queue.logged_in += 1
         self._set_state(agent, now, out, None)
@@ -53,13 +53,13 @@ class AgentHandlers(InteractionHandlers):
         agent.invalidate()
         for queue in agent.queues:
             queue.logged_in -= 1
-        for iid, (leg, _channel) in list(agent.legs.items()):
-            if leg == RINGING:
+        for iid, leg in list(agent.legs.items()):
+            if leg.state == RINGING:
                 inter = self.interactions[iid]
                 self._cancel_offers(inter, [agent], now, out, "agent_left", serve=False)
                 if not inter.offers:
                     self._requeue(inter, now, out)
-            elif leg == WRAP:
+            elif leg.state == WRAP:
                 self._end_wrap(agent, iid, now)
         if agent.logout_pending:
             self._after_work(agent, now, out)
@@ -71,8 +71,11 @@ class AgentHandlers(InteractionHandlers):
 
     def _release_targeted(self, agent: Agent, now: float, out: list[Output]) -> None:
         """Interactions waiting for this agent only go to their queue instead."""
-        waiting = [e[3] for heap in agent.targeted.values() for e in heap if e[3].token == e[2]]
-        agent.targeted = {}
+        waiting = [
+            e[3] for slot in agent.slots.values() for e in slot.targeted if e[3].token == e[2]
+        ]
+        for slot in agent.slots.values():
+            slot.targeted = []
         for inter in sorted(waiting, key=lambda i: (i.rank, i.seq)):
             inter.target = None
             inter.token += 1
@@ -113,9 +116,9 @@ class AgentHandlers(InteractionHandlers):
             return  # already ready: nothing changes, nothing to log
         agent.set_presence(agent.logged_in, None, agent.logout_pending)
         agent.by = None
-        for channel in agent.idle_since:
-            if agent.load[channel] == 0:
-                agent.idle_since[channel] = now
+        for slot in agent.slots.values():
+            if slot.load == 0:
+                slot.idle_since = now
         self._set_state(agent, now, out, None)
         self._serve_all(agent, now, out)
 
@@ -123,59 +126,59 @@ class AgentHandlers(InteractionHandlers):
         agent = self.agent(e.agent_id)
         if not agent.logged_in or agent.logout_pending or e.ref in agent.engaged:
             raise _wrong(agent, "agent_engaged")
-        if agent.load.get(e.channel, 0) >= agent.capacity.get(e.channel, 0):
+        slot = agent.slots.get(e.channel)
+        if slot is None or slot.load >= slot.capacity:
             raise AgentBusy(agent=agent.id, channel=e.channel, state=agent.state.value)
-        agent.engage(e.ref, e.channel, e.interaction_id)  # (its index entries go stale)
+        agent.engage(e.ref, slot, e.interaction_id)  # (its index entries go stale)
         self._set_state(agent, now, out, e.interaction_id)
-        if agent.accepting and agent.load[e.channel] < agent.capacity[e.channel]:
-            self._advertise(agent, e.channel)  # room left on the channel: free again
+        if agent.accepting and slot.load < slot.capacity:
+            self._advertise(slot)  # room left on the channel: free again
 
     def _released(self, e: AgentReleased, now: float, out: list[Output]) -> None:
         agent = self.agent(e.agent_id)
         if e.ref not in agent.engaged:
             raise _wrong(agent, "agent_released")
-        channel, interaction_id = agent.release(e.ref, now)
+        slot, interaction_id = agent.release(e.ref, now)
         self._set_state(agent, now, out, interaction_id)
         if agent.logout_pending:
             self._after_work(agent, now, out)
-        self._serve(agent, channel, now, out)
+        self._serve(slot, now, out)
 
     def _wrap_ended(self, e: WrapUpEnded, now: float, out: list[Output]) -> None:
         agent = self.agent(e.agent_id)
-        wrapping = [iid for iid, (leg, _) in agent.legs.items() if leg == WRAP]
+        wrapping = [iid for iid, leg in agent.legs.items() if leg.state == WRAP]
         if e.interaction_id is not None:
             if e.interaction_id not in wrapping:
                 raise _wrong(agent, "wrap_up_ended")
             wrapping = [e.interaction_id]
         if not wrapping:
             raise _wrong(agent, "wrap_up_ended")
-        channels = {self._end_wrap(agent, iid, now) for iid in wrapping}
+        slots = {self._end_wrap(agent, iid, now) for iid in wrapping}
         self._set_state(agent, now, out, wrapping[-1])
         if agent.logout_pending:
             self._after_work(agent, now, out)
-        for channel in sorted(channels):
-            self._serve(agent, channel, now, out)
+        for slot in sorted(slots, key=lambda s: s.channel):
+            self._serve(slot, now, out)
 
-    def _wrap_timeout(
-        self, agent: Agent, interaction_id: str, now: float, out: list[Output]
-    ) -> None:
-        agent.end_wrap(interaction_id)  # `_end_wrap` inlined
-        channel = agent.drop_leg(interaction_id, now)
+    def _wrap_timeout(self, leg: Leg, now: float, out: list[Output]) -> None:
+        agent = leg.slot.agent
+        interaction_id = leg.id
+        slot = agent.drop_leg(interaction_id, now)  # `_end_wrap` inlined
         self._set_state(agent, now, out, interaction_id)
         if agent.logout_pending:
             self._after_work(agent, now, out)
-        self._serve(agent, channel, now, out)
+        self._serve(slot, now, out)
 
     def _wrap_extended(self, e: WrapUpExtended, now: float, out: list[Output]) -> None:
         agent = self.agent(e.agent_id)
-        wrapping = [iid for iid, (leg, _) in agent.legs.items() if leg == WRAP]
+        wrapping = [leg for leg in agent.legs.values() if leg.state == WRAP]
         if not wrapping or e.seconds <= 0:
             raise _wrong(agent, "wrap_up_extended")
-        for iid in wrapping:
-            until = agent.wrap_until[iid] + e.seconds
-            token = agent.wrap_token(iid, until)
-            self.timers.set(until, WRAP_UP, agent, token, iid)
-            out.append(WrapUpExtendedRecord(now, agent.id, iid, until))
+        for leg in wrapping:
+            until = leg.wrap_until + e.seconds
+            token = agent.wrap_token(leg, until)
+            self.timers.set(until, WRAP_UP, leg, token, leg.id)
+            out.append(WrapUpExtendedRecord(now, agent.id, leg.id, until))
 
     def _pause_limit(self, agent: Agent, limit: float, now: float, out: list[Output]) -> None:
         assert agent.reason is not None

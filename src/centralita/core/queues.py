@@ -4,7 +4,8 @@ A pool is one cell of the matching: (queue, channel, current skill requirement).
 holds two heaps with lazy deletion:
 
 * `agents`: available members meeting the requirement, as
-  `(key1, key2, uid, agent, epoch)`; stale once `agent.epoch[channel] != epoch`.
+  `(key1, key2, uid, slot, epoch)` (the member's `Slot` on the pool's channel); stale
+  once `slot.epoch != epoch`.
   Under longest-idle `key1` (the load) is one shared object for an idle agent, so
   that the heap's tuple comparisons find it equal by identity.
 * `waiting`: interactions whose current requirement is this one, as
@@ -24,7 +25,7 @@ from centralita.core.config import QueueConfig, Strategy
 from centralita.core.events import Requirement
 
 if TYPE_CHECKING:
-    from centralita.core.agents import Agent
+    from centralita.core.agents import Agent, Slot
     from centralita.core.interactions import Interaction
 
 
@@ -35,15 +36,14 @@ class Pool:
         self.queue = queue
         self.channel = channel
         self.required = required
-        self.agents: list[tuple[object, float, int, Agent, int]] = []
+        self.agents: list[tuple[object, float, int, Slot, int]] = []
         self.waiting: list[tuple[float, int, int, Interaction]] = []
         # stale entries of a rarely used pool would pile up until they surface; past
         # this size the heap is rebuilt from its valid entries (amortised O(1) a push)
         self.agents_limit = 2 * len(queue.members) + 64
 
     def compact_agents(self) -> None:
-        channel = self.channel
-        live = [e for e in self.agents if e[3].epoch[channel] == e[4]]
+        live = [e for e in self.agents if e[3].epoch == e[4]]
         heapify(live)
         self.agents = live
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from random import Random
 from typing import Any
 
-from centralita.core.agents import Agent
+from centralita.core.agents import Leg
 from centralita.core.config import DEFAULT_PAUSE_REASONS, AgentConfig, PauseReason, QueueConfig
 from centralita.core.events import (
     AgentEngaged,
@@ -152,11 +152,11 @@ class Router(AgentHandlers):
             else:
                 lane = timers.lanes[where]
                 entry = lane.entries[lane.head]
-            _at, _seq, kind, owner, token, extra = entry
+            _at, _seq, kind, owner, token, _extra = entry
             # `_live` inlined for the frequent kinds (typed locals: compiled attribute reads)
             if kind == WRAP_UP:
-                agent: Agent = owner
-                if agent.wrap_tokens.get(extra) == token:
+                leg: Leg = owner
+                if leg.wrap_token == token:
                     return timers.first
             elif kind == RING:
                 inter: Interaction = owner
@@ -175,9 +175,9 @@ class Router(AgentHandlers):
 
     def _live(self, entry: Entry) -> bool:
         """Whether a timer entry still means something (its owner's token matches)."""
-        _at, _seq, kind, owner, token, extra = entry
+        _at, _seq, kind, owner, token, _extra = entry
         if kind == WRAP_UP:  # the most frequent kinds first
-            return bool(owner.wrap_tokens.get(extra) == token)
+            return bool(owner.wrap_token == token)
         if kind == RING:
             return bool(owner.offer_token == token and owner.state == OFFERED)
         if kind in (RELAX, MAX_WAIT):
@@ -205,11 +205,10 @@ class Router(AgentHandlers):
             at, _seq, kind, owner, token, extra = entry
             # the liveness test of `_live`, inlined for the frequent kinds
             if kind == WRAP_UP:
-                agent: Agent = owner
-                iid: str = extra
-                if agent.wrap_tokens.get(iid) == token:
+                leg: Leg = owner
+                if leg.wrap_token == token:
                     self.now = at  # a timer's effects happen at its deadline
-                    self._wrap_timeout(agent, iid, at, out)
+                    self._wrap_timeout(leg, at, out)
             elif kind == RING:
                 inter: Interaction = owner
                 if inter.offer_token == token and inter.state == OFFERED:

@@ -75,14 +75,16 @@ def queue_snapshot(queue: Queue, now: float) -> QueueSnapshot:
 
 
 def agent_snapshot(agent: Agent) -> AgentSnapshot:
+    configured = agent.config.capacity
     return AgentSnapshot(
         agent.id,
         agent.state,
         agent.reason,
         agent.since,
         tuple(agent.legs),
-        MappingProxyType(dict(agent.load)),
-        MappingProxyType(dict(agent.capacity)),
+        # configured channels, and any other the agent holds something on
+        MappingProxyType({c: s.load for c, s in agent.slots.items() if c in configured or s.load}),
+        MappingProxyType({c: s.capacity for c, s in agent.slots.items() if c in configured}),
         agent.handled_today,
         agent.talk_today,
         tuple(q.id for q in agent.queues),

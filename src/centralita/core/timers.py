@@ -21,7 +21,7 @@ RING: Final = 0  # offer not answered in time          (owner: interaction.offer
 MAX_WAIT: Final = 1  # waited too long in the queue    (owner: interaction.visit)
 RELAX: Final = 2  # next skill relaxation step         (owner: interaction.visit)
 PREFERRED: Final = 3  # stop waiting for one agent      (owner: interaction.target_token)
-WRAP_UP: Final = 4  # after-call work over             (owner: agent.wrap_tokens[iid])
+WRAP_UP: Final = 4  # after-call work over             (owner: the agent's Leg)
 PAUSE_LIMIT: Final = 5  # pause longer than its reason allows (owner: agent.pause_token)
 KINDS: Final = 6
 

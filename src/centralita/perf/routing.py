@@ -89,9 +89,9 @@ class SelectionTimer:
                 samples.append(t)
             return found
 
-        def timed_best(agent: Any, channel: str) -> Any:
+        def timed_best(slot: Any) -> Any:
             t0 = clock()
-            found = best_waiting(agent, channel)
+            found = best_waiting(slot)
             t = clock() - t0
             if found is not None and self.on:
                 samples.append(t)
@@ -120,19 +120,20 @@ def bare_heap_baseline(size: int, operations: int, rng: Random) -> tuple[float, 
 def hot_selection(router: Router, operations: int) -> float:
     """µs per agent-side selection in a tight loop (caches warm), on the agent who sees
     the most pools with waiting interactions; each pick is pushed back unchanged."""
-    best_agent, best_count = None, 0
+    best_slot, best_count = None, 0
     for agent in router.agents.values():
-        pools = router._pools_for(agent, "voice")
+        slot = agent.slot("voice")
+        pools = router._pools_for(slot)
         count = sum(1 for pool in pools if pool.waiting)
         if count > best_count:
-            best_agent, best_count = agent, count
-    if best_agent is None:
+            best_slot, best_count = slot, count
+    if best_slot is None:
         return 0.0
     pick = router._best_waiting
     clock = time.perf_counter_ns
     t0 = clock()
     for _ in range(operations):
-        inter = pick(best_agent, "voice")
+        inter = pick(best_slot)
         if inter is None or inter.pool is None:
             return 0.0
         heapq.heappush(inter.pool.waiting, (inter.rank, inter.seq, inter.token, inter))
