@@ -30,6 +30,15 @@ def test_key_changes_with_any_compiled_source(tmp_path: Path, monkeypatch: pytes
     assert native.source_key() != before  # an edited source never meets an old build
 
 
+def test_every_module_on_the_routing_path_is_compiled() -> None:
+    """A new core module left out of `MODULES` would run interpreted inside the compiled
+    core (and slow every call into it) without any test noticing."""
+    core = Path(native.__file__).parent
+    modules = {p.stem for p in core.glob("*.py")}
+    left_out = {"__init__", "native", "immutable"}  # see `native.MODULES`
+    assert modules - left_out == set(native.MODULES)
+
+
 def test_activate_needs_a_complete_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("CENTRALITA_NATIVE_DIR", str(tmp_path))
     monkeypatch.delenv("CENTRALITA_NATIVE", raising=False)

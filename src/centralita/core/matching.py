@@ -13,7 +13,6 @@ and an agent is advertised only after finding no interaction it could take.
 from __future__ import annotations
 
 from heapq import heappop, heappush
-from typing import Final
 
 from centralita.core.agents import RINGING, Agent, Slot
 from centralita.core.commands import OfferToAgent
@@ -25,9 +24,6 @@ from centralita.core.skills import qualifies, relax
 from centralita.core.state import Output, RouterState
 from centralita.core.strategies import agent_key
 from centralita.core.timers import RING
-
-#: The load key of an idle agent (longest-idle pools), shared; see `_advertise`.
-_NO_LOAD: Final[object] = float(0)
 
 
 class Matching(RouterState):
@@ -78,10 +74,10 @@ class Matching(RouterState):
     def _push_agent(self, pool: Pool, slot: Slot) -> None:
         k1, k2 = agent_key(pool.queue, slot, self.rng)
         self.uid += 1
-        heap = pool.agents
-        heappush(heap, (k1, k2, self.uid, slot, slot.epoch))
-        if len(heap) > pool.agents_limit:
-            pool.compact_agents()
+        free = pool.agents
+        free.push(k1, k2, self.uid, slot, slot.epoch)
+        if len(free) > pool.agents_limit:
+            free.compact()
 
     def _advertise(self, slot: Slot) -> None:
         """Put a free agent into every pool it qualifies for on the slot's channel
@@ -92,21 +88,19 @@ class Matching(RouterState):
         pools = slot.pools if slot.agent.pools_gen == self.pool_gen else self._pools_for(slot)
         # `_push_agent` inlined; the longest-idle key (the default strategy) is the
         # same in every such queue
-        load = slot.load
-        # one object for every idle agent: tuple comparisons stop at its identity
-        lead: object = _NO_LOAD if load == 0 else float(load)
+        load = float(slot.load)
         idle = slot.idle_since
         for pool in pools:
             queue = pool.queue
             self.uid += 1
-            heap = pool.agents
+            free = pool.agents
             if queue.longest_idle:
-                heappush(heap, (lead, idle, self.uid, slot, epoch))
+                free.push(load, idle, self.uid, slot, epoch)
             else:
                 k1, k2 = agent_key(queue, slot, self.rng)
-                heappush(heap, (k1, k2, self.uid, slot, epoch))
-            if len(heap) > pool.agents_limit:
-                pool.compact_agents()
+                free.push(k1, k2, self.uid, slot, epoch)
+            if len(free) > pool.agents_limit:
+                free.compact()
 
     # --- interaction side -------------------------------------------------------------
 
@@ -127,30 +121,26 @@ class Matching(RouterState):
             self._offer(inter, agents, now, out)
             return
         waiting = pool.waiting
-        heappush(waiting, (inter.rank, inter.seq, inter.token, inter))
+        waiting.push(inter)
         if len(waiting) > 2 * len(pool.queue.waiting) + 64:
-            pool.compact_waiting()
+            waiting.compact()
 
     def _take_agents(self, pool: Pool) -> list[Agent]:
         """The decision, interaction side: the best free agent of `pool` (ring-all:
         every free agent), taken out of its heap; empty if none is free."""
-        heap = pool.agents
+        free = pool.agents
         if pool.queue.ring_all:
             taken: list[Agent] = []
             seen: set[str] = set()
-            while heap:
-                entry = heappop(heap)
-                slot = entry[3]
-                if slot.epoch == entry[4] and slot.agent.id not in seen:
+            while True:
+                slot = free.take()
+                if slot is None:
+                    return taken
+                if slot.agent.id not in seen:
                     seen.add(slot.agent.id)
                     taken.append(slot.agent)
-            return taken
-        while heap:
-            entry = heappop(heap)
-            slot = entry[3]
-            if slot.epoch == entry[4]:
-                return [slot.agent]
-        return []
+        slot = free.take()
+        return [slot.agent] if slot is not None else []
 
     # --- agent side -------------------------------------------------------------------
 
@@ -185,27 +175,23 @@ class Matching(RouterState):
         # (a list: compiled, iterated by index)
         pools = slot.pools if slot.agent.pools_gen == self.pool_gen else self._pools_for(slot)
         for pool in pools:
-            heap = pool.waiting
-            while heap:
-                top = heap[0]
-                if top[3].token == top[2]:
-                    break
-                heappop(heap)
-            else:
+            top = pool.waiting.top()
+            if top is None:
                 continue
             weight = pool.queue.neg_weight
+            rank = top.rank
             if (
                 best_pool is None
                 or weight < best_weight
                 or (
                     weight == best_weight
-                    and (top[0] < best_rank or (top[0] == best_rank and top[1] < best_seq))
+                    and (rank < best_rank or (rank == best_rank and top.seq < best_seq))
                 )
             ):
-                best_pool, best_weight, best_rank, best_seq = pool, weight, top[0], top[1]
+                best_pool, best_weight, best_rank, best_seq = pool, weight, rank, top.seq
         if best_pool is None:
             return None
-        return heappop(best_pool.waiting)[3]
+        return best_pool.waiting.pop()
 
     # --- offering ---------------------------------------------------------------------
 

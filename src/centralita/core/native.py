@@ -43,6 +43,7 @@ MODULES = (
     "flow",
     "handling",
     "interactions",
+    "lines",
     "matching",
     "outcomes",
     "presence",

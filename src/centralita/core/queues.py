@@ -1,13 +1,11 @@
 """A queue's run-time state and its pools.
 
 A pool is one cell of the matching: (queue, channel, current skill requirement). It
-holds two heaps with lazy deletion:
+holds two ordered indexes with lazy deletion (`centralita.core.lines`):
 
 * `agents`: available members meeting the requirement, as
   `(key1, key2, uid, slot, epoch)` (the member's `Slot` on the pool's channel); stale
   once `slot.epoch != epoch`.
-  Under longest-idle `key1` (the load) is one shared object for an idle agent, so
-  that the heap's tuple comparisons find it equal by identity.
 * `waiting`: interactions whose current requirement is this one, as
   `(rank, seq, token, interaction)`; stale once `interaction.token != token`.
 
@@ -18,14 +16,14 @@ distinct (queue, channel, requirement) triples that ever occurred.
 
 from __future__ import annotations
 
-from heapq import heapify
 from typing import TYPE_CHECKING
 
 from centralita.core.config import QueueConfig, Strategy
 from centralita.core.events import Requirement
+from centralita.core.lines import FreeAgents, WaitingLine
 
 if TYPE_CHECKING:
-    from centralita.core.agents import Agent, Slot
+    from centralita.core.agents import Agent
     from centralita.core.interactions import Interaction
 
 
@@ -36,21 +34,11 @@ class Pool:
         self.queue = queue
         self.channel = channel
         self.required = required
-        self.agents: list[tuple[object, float, int, Slot, int]] = []
-        self.waiting: list[tuple[float, int, int, Interaction]] = []
+        self.agents = FreeAgents()
+        self.waiting = WaitingLine()
         # stale entries of a rarely used pool would pile up until they surface; past
         # this size the heap is rebuilt from its valid entries (amortised O(1) a push)
         self.agents_limit = 2 * len(queue.members) + 64
-
-    def compact_agents(self) -> None:
-        live = [e for e in self.agents if e[3].epoch == e[4]]
-        heapify(live)
-        self.agents = live
-
-    def compact_waiting(self) -> None:
-        live = [e for e in self.waiting if e[3].token == e[2]]
-        heapify(live)
-        self.waiting = live
 
 
 class Queue:

@@ -124,7 +124,7 @@ def hot_selection(router: Router, operations: int) -> float:
     for agent in router.agents.values():
         slot = agent.slot("voice")
         pools = router._pools_for(slot)
-        count = sum(1 for pool in pools if pool.waiting)
+        count = sum(1 for pool in pools if pool.waiting.top() is not None)
         if count > best_count:
             best_slot, best_count = slot, count
     if best_slot is None:
@@ -136,7 +136,7 @@ def hot_selection(router: Router, operations: int) -> float:
         inter = pick(best_slot)
         if inter is None or inter.pool is None:
             return 0.0
-        heapq.heappush(inter.pool.waiting, (inter.rank, inter.seq, inter.token, inter))
+        inter.pool.waiting.push(inter)
     return (clock() - t0) / operations / 1000.0
 
 

@@ -1,0 +1,238 @@
+"""A pool's two indexes, each kept in key order by a FIFO lane plus a heap.
+
+Most entries come in key order: interactions enter a queue (or reach a relaxation
+step) in the order they arrived, and under longest idle an agent's key is the moment it
+became free. An entry not earlier than the lane's last goes to the end of the lane; any
+other goes to a heap. The least entry is the lesser of the lane's head and the heap's
+top: the order of one heap, without a heap operation (a dozen tuple comparisons) for
+most entries. Deletion stays lazy (stale entries are skipped where they surface).
+
+* `WaitingLine`: interactions by `(rank, seq)` with the token they were pushed with,
+  stale once the interaction's token moved on;
+* `FreeAgents`: members' slots by `(key1, key2, uid)` with the epoch they were pushed
+  with, stale once the slot's epoch moved on;
+  `uid` only grows, so an entry is in order when its `(key1, key2)` is not below the
+  lane's last.
+"""
+
+from __future__ import annotations
+
+from heapq import heapify, heappop, heappush
+from typing import TYPE_CHECKING, Final, cast
+
+if TYPE_CHECKING:
+    from centralita.core.agents import Slot
+    from centralita.core.interactions import Interaction
+
+WaitEntry = tuple[float, int, int, "Interaction"]
+AgentEntry = tuple[object, float, int, "Slot", int]
+
+_TRIM: Final = 256  # a lane drops consumed entries once this many are behind its head
+_NONE: Final = float("-inf")
+
+#: The first key of an entry whose key1 is 0.0 (every idle agent under longest idle),
+#: shared: the heap's tuple comparisons find it equal by identity.
+_ZERO: Final[object] = float(0)
+
+
+class WaitingLine:
+    """Interactions waiting in one pool, first by `(rank, seq)`.
+
+    The lane holds interactions and, beside them, the token each had when pushed
+    (two lists: the frequent path reads no tuple); a live interaction's `rank` and
+    `seq` are those it was pushed with (both change only on entering a queue, which
+    makes earlier entries stale)."""
+
+    __slots__ = ("from_lane", "head", "heap", "lane", "last_rank", "last_seq", "tokens")
+
+    def __init__(self) -> None:
+        self.lane: list[Interaction] = []
+        self.tokens: list[int] = []
+        self.head = 0
+        self.heap: list[WaitEntry] = []
+        self.last_rank = _NONE
+        self.last_seq = 0
+        self.from_lane = False  # where the interaction `top` returned last lies
+
+    def __len__(self) -> int:
+        """Entries held, stale ones included."""
+        return len(self.lane) - self.head + len(self.heap)
+
+    def push(self, inter: Interaction) -> None:
+        """Add `inter` under its current rank, seq and token."""
+        rank = inter.rank
+        seq = inter.seq
+        if rank > self.last_rank or (rank == self.last_rank and seq > self.last_seq):
+            self.lane.append(inter)
+            self.tokens.append(inter.token)
+            self.last_rank = rank
+            self.last_seq = seq
+        else:
+            heappush(self.heap, (rank, seq, inter.token, inter))
+
+    def top(self) -> Interaction | None:
+        """The first live interaction (stale entries in front are dropped), or None;
+        `pop` then takes it."""
+        lane = self.lane
+        tokens = self.tokens
+        head = self.head
+        end = len(lane)
+        while head < end:
+            if lane[head].token == tokens[head]:
+                break
+            head += 1
+        if head == end:
+            if end:
+                lane.clear()
+                tokens.clear()
+                self.last_rank = _NONE
+            head = 0
+        elif head >= _TRIM and 2 * head >= end:
+            del lane[:head]
+            del tokens[:head]
+            head = 0
+        self.head = head
+        heap = self.heap
+        if not heap:
+            if not lane:
+                return None
+            self.from_lane = True
+            return lane[head]
+        while heap:
+            entry = heap[0]
+            if entry[3].token == entry[2]:
+                break
+            heappop(heap)
+        else:
+            if not lane:
+                return None
+            self.from_lane = True
+            return lane[head]
+        if not lane:
+            self.from_lane = False
+            return entry[3]
+        first = lane[head]
+        if first.rank < entry[0] or (first.rank == entry[0] and first.seq < entry[1]):
+            self.from_lane = True
+            return first
+        self.from_lane = False
+        return entry[3]
+
+    def pop(self) -> Interaction:
+        """Take the interaction `top` returned last (nothing changed in between)."""
+        if self.from_lane:
+            inter = self.lane[self.head]
+            self.head += 1
+            return inter
+        return heappop(self.heap)[3]
+
+    def compact(self) -> None:
+        """Drop every stale entry (the order of the rest stays)."""
+        lane = self.lane[self.head :]
+        tokens = self.tokens[self.head :]
+        live = [i for i, inter in enumerate(lane) if inter.token == tokens[i]]
+        self.lane = [lane[i] for i in live]
+        self.tokens = [tokens[i] for i in live]
+        self.head = 0
+        if not self.lane:
+            self.last_rank = _NONE
+        kept = [e for e in self.heap if e[3].token == e[2]]
+        heapify(kept)
+        self.heap = kept
+
+
+class FreeAgents:
+    """Free members of one pool, first by `(key1, key2)`, then as pushed.
+
+    Beside the lane's entries, their slots and epochs (the frequent path checks an
+    entry without reading its tuple)."""
+
+    __slots__ = ("epochs", "head", "heap", "lane", "last1", "last2", "slots")
+
+    def __init__(self) -> None:
+        self.lane: list[AgentEntry] = []
+        self.slots: list[Slot] = []
+        self.epochs: list[int] = []
+        self.head = 0
+        self.heap: list[AgentEntry] = []
+        self.last1 = _NONE
+        self.last2 = _NONE
+
+    def __len__(self) -> int:
+        """Entries held, stale ones included."""
+        return len(self.lane) - self.head + len(self.heap)
+
+    def push(self, key1: float, key2: float, uid: int, slot: Slot, epoch: int) -> None:
+        lead: object = _ZERO if key1 == 0.0 else key1
+        if key1 > self.last1 or (key1 == self.last1 and key2 >= self.last2):
+            self.lane.append((lead, key2, uid, slot, epoch))
+            self.slots.append(slot)
+            self.epochs.append(epoch)
+            self.last1 = key1
+            self.last2 = key2
+        else:
+            heappush(self.heap, (lead, key2, uid, slot, epoch))
+
+    def take(self) -> Slot | None:
+        """Take the first live entry (stale ones in front are dropped); None: none."""
+        slots = self.slots
+        epochs = self.epochs
+        head = self.head
+        end = len(slots)
+        while head < end:
+            if slots[head].epoch == epochs[head]:
+                break
+            head += 1
+        heap = self.heap
+        while heap:
+            top = heap[0]
+            if top[3].epoch == top[4]:
+                break
+            heappop(heap)
+        if head < end:
+            if heap:
+                entry = self.lane[head]
+                k1 = cast(float, entry[0])  # (unboxed: compared natively)
+                t1 = cast(float, top[0])
+                if t1 < k1 or (
+                    t1 == k1 and (top[1] < entry[1] or (top[1] == entry[1] and top[2] < entry[2]))
+                ):
+                    self.head = head
+                    heappop(heap)
+                    return top[3]
+            slot = slots[head]
+            head += 1
+        elif heap:
+            heappop(heap)
+            return top[3]
+        else:
+            slot = None
+        if head == end:
+            if end:
+                self.lane.clear()
+                slots.clear()
+                epochs.clear()
+                self.last1 = _NONE
+                self.last2 = _NONE
+            head = 0
+        elif head >= _TRIM and 2 * head >= end:
+            del self.lane[:head]
+            del slots[:head]
+            del epochs[:head]
+            head = 0
+        self.head = head
+        return slot
+
+    def compact(self) -> None:
+        """Drop every stale entry (the order of the rest stays)."""
+        lane = [e for e in self.lane[self.head :] if e[3].epoch == e[4]]
+        self.lane = lane
+        self.slots = [e[3] for e in lane]
+        self.epochs = [e[4] for e in lane]
+        self.head = 0
+        if not lane:
+            self.last1 = _NONE
+            self.last2 = _NONE
+        live = [e for e in self.heap if e[3].epoch == e[4]]
+        heapify(live)
+        self.heap = live
