@@ -57,6 +57,34 @@ def test_requirements_relax_in_steps_until_any_member_qualifies() -> None:
     assert offers(out) == [("c1", "other")]
 
 
+def test_given_a_transfer_with_new_skills_when_it_relaxes_then_the_new_skills_relax() -> None:
+    """The relaxed pools are remembered per requirement as asked: a transfer that asks
+    for other skills relaxes those, while another interaction asking for the first
+    skills still relaxes the same way."""
+    r = skilled_router(relax=(RelaxStep(30.0, 2), RelaxStep(60.0, 0)))
+    arrive(r, "c0", 0.0, skills=(("es", 4),))
+    r.handle(OfferAccepted("c0", "expert"), 0.0)
+    r.handle(AgentPaused("junior", "training"), 0.0)
+    arrive(r, "c1", 1.0, skills=(("es", 4),))
+    out = r.handle(Tick(), 31.0)
+    assert [(e.interaction_id, e.skills) for e in of(InteractionRelaxed, out)] == [
+        ("c1", (("es", 2),))
+    ]
+    asked = (("billing", 3), ("fr", 5))
+    out = r.handle(TransferRequested("c1", queue="q", skills=asked), 40.0)
+    assert offers(out) == []  # nobody holds both
+    arrive(r, "c2", 41.0, skills=(("es", 4),))
+    out = r.handle(Tick(), 71.0)  # c1's first step (40 + 30), c2's first step (41 + 30)
+    assert [(e.interaction_id, e.skills) for e in of(InteractionRelaxed, out)] == [
+        ("c1", (("billing", 2), ("fr", 2))),
+        ("c2", (("es", 2),)),
+    ]
+    assert offers(out) == []
+    out = r.handle(Tick(), 100.0)  # c1's second step: anyone
+    assert [(e.interaction_id, e.skills) for e in of(InteractionRelaxed, out)] == [("c1", ())]
+    assert offers(out) == [("c1", "other")]
+
+
 def test_the_queue_strategy_picks_among_qualified_agents_only() -> None:
     r = router(
         [QueueConfig("q", members=("a", "b", "c"))],
@@ -103,31 +131,3 @@ def test_pools_created_later_join_each_agents_list_where_a_rebuild_would_put_the
         agent.pools_gen = -1  # rebuild
         r._pools_for(agent, "voice")
         assert kept == agent.pools, agent.id
-
-
-def test_given_a_transfer_with_new_skills_when_it_relaxes_then_the_new_skills_relax() -> None:
-    """The relaxed pools are remembered per requirement as asked: a transfer that asks
-    for other skills relaxes those, while another interaction asking for the first
-    skills still relaxes the same way."""
-    r = skilled_router(relax=(RelaxStep(30.0, 2), RelaxStep(60.0, 0)))
-    arrive(r, "c0", 0.0, skills=(("es", 4),))
-    r.handle(OfferAccepted("c0", "expert"), 0.0)
-    r.handle(AgentPaused("junior", "training"), 0.0)
-    arrive(r, "c1", 1.0, skills=(("es", 4),))
-    out = r.handle(Tick(), 31.0)
-    assert [(e.interaction_id, e.skills) for e in of(InteractionRelaxed, out)] == [
-        ("c1", (("es", 2),))
-    ]
-    asked = (("billing", 3), ("fr", 5))
-    out = r.handle(TransferRequested("c1", queue="q", skills=asked), 40.0)
-    assert offers(out) == []  # nobody holds both
-    arrive(r, "c2", 41.0, skills=(("es", 4),))
-    out = r.handle(Tick(), 71.0)  # c1's first step (40 + 30), c2's first step (41 + 30)
-    assert [(e.interaction_id, e.skills) for e in of(InteractionRelaxed, out)] == [
-        ("c1", (("billing", 2), ("fr", 2))),
-        ("c2", (("es", 2),)),
-    ]
-    assert offers(out) == []
-    out = r.handle(Tick(), 100.0)  # c1's second step: anyone
-    assert [(e.interaction_id, e.skills) for e in of(InteractionRelaxed, out)] == [("c1", ())]
-    assert offers(out) == [("c1", "other")]
