@@ -7,7 +7,13 @@ from typing import Any
 from routing_helpers import arrive, of, offers, router
 
 from centralita.core import AgentConfig, QueueConfig, RelaxStep, Router, Strategy
-from centralita.core.events import AgentLoggedIn, AgentPaused, OfferAccepted, Tick
+from centralita.core.events import (
+    AgentLoggedIn,
+    AgentPaused,
+    OfferAccepted,
+    Tick,
+    TransferRequested,
+)
 from centralita.core.records import InteractionRelaxed
 
 
@@ -48,6 +54,34 @@ def test_requirements_relax_in_steps_until_any_member_qualifies() -> None:
     assert offers(out) == []  # junior qualifies now but is paused; other lacks Spanish
     out = r.handle(Tick(), 61.0)
     assert [e.skills for e in of(InteractionRelaxed, out)] == [()]
+    assert offers(out) == [("c1", "other")]
+
+
+def test_given_a_transfer_with_new_skills_when_it_relaxes_then_the_new_skills_relax() -> None:
+    """The relaxed pools are remembered per requirement as asked: a transfer that asks
+    for other skills relaxes those, while another interaction asking for the first
+    skills still relaxes the same way."""
+    r = skilled_router(relax=(RelaxStep(30.0, 2), RelaxStep(60.0, 0)))
+    arrive(r, "c0", 0.0, skills=(("es", 4),))
+    r.handle(OfferAccepted("c0", "expert"), 0.0)
+    r.handle(AgentPaused("junior", "training"), 0.0)
+    arrive(r, "c1", 1.0, skills=(("es", 4),))
+    out = r.handle(Tick(), 31.0)
+    assert [(e.interaction_id, e.skills) for e in of(InteractionRelaxed, out)] == [
+        ("c1", (("es", 2),))
+    ]
+    asked = (("billing", 3), ("fr", 5))
+    out = r.handle(TransferRequested("c1", queue="q", skills=asked), 40.0)
+    assert offers(out) == []  # nobody holds both
+    arrive(r, "c2", 41.0, skills=(("es", 4),))
+    out = r.handle(Tick(), 71.0)  # c1's first step (40 + 30), c2's first step (41 + 30)
+    assert [(e.interaction_id, e.skills) for e in of(InteractionRelaxed, out)] == [
+        ("c1", (("billing", 2), ("fr", 2))),
+        ("c2", (("es", 2),)),
+    ]
+    assert offers(out) == []
+    out = r.handle(Tick(), 100.0)  # c1's second step: anyone
+    assert [(e.interaction_id, e.skills) for e in of(InteractionRelaxed, out)] == [("c1", ())]
     assert offers(out) == [("c1", "other")]
 
 

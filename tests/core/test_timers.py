@@ -8,7 +8,7 @@ import heapq
 from hypothesis import given
 from hypothesis import strategies as st
 
-from centralita.core.timers import KINDS, NO_TIMER, Timers
+from centralita.core.timers import KINDS, NO_TIMER, RELAX, RING, WRAP_UP, Timers
 
 # (kind, deadline offset from now, time advanced before setting it); offsets repeat
 # (fixed delays: lanes), vary (the heap) and tie (the order set decides)
@@ -23,6 +23,19 @@ steps = st.lists(
 drops = st.lists(st.booleans(), max_size=80)
 
 
+def check_heads(timers: Timers) -> None:
+    """Each lane's and the heap's cached head is its first entry's `(at, seq)`."""
+    for lane in timers.lanes:
+        if lane.head < len(lane.entries):
+            assert (lane.head_at, lane.head_seq) == lane.entries[lane.head][:2]
+        else:
+            assert (lane.head_at, lane.head_seq) == (NO_TIMER, 0)
+    if timers.heap:
+        assert (timers.heap_at, timers.heap_seq) == timers.heap[0][:2]
+    else:
+        assert (timers.heap_at, timers.heap_seq) == (NO_TIMER, 0)
+
+
 def drain(timers: Timers) -> list[tuple[float, int]]:
     fired = []
     while timers.first != NO_TIMER:
@@ -30,6 +43,7 @@ def drain(timers: Timers) -> list[tuple[float, int]]:
         assert at == timers.first
         fired.append((at, seq))
         timers.drop()
+        check_heads(timers)
     return fired
 
 
@@ -50,10 +64,35 @@ def test_given_any_deadlines_when_set_and_dropped_then_the_order_is_one_heaps(
             expected.append(heapq.heappop(heap))
             fired.append(timers.peek()[:2])
             timers.drop()
+        check_heads(timers)
         assert len(timers) == len(heap)
     fired += drain(timers)
     expected += [heapq.heappop(heap) for _ in range(len(heap))]
     assert fired == expected
+
+
+def test_given_ties_across_lanes_and_the_heap_then_the_entry_set_first_fires_first() -> None:
+    timers = Timers()
+    timers.set(10.0, RING, owner="a", token=0)  # seq 1, ring lane
+    timers.set(10.0, WRAP_UP, owner="b", token=0)  # seq 2, wrap-up lane
+    timers.set(12.0, RING, owner="c", token=0)  # seq 3, ring lane
+    timers.set(5.0, RING, owner="d", token=0)  # seq 4, earlier than the lane's last: heap
+    timers.set(10.0, RELAX, owner="e", token=0)  # seq 5, relax lane
+    timers.set(10.0, RING, owner="f", token=0)  # seq 6, heap again
+    timers.set(12.0, WRAP_UP, owner="g", token=0)  # seq 7
+    fired = []
+    while timers.first != NO_TIMER:
+        fired.append(timers.peek()[3])
+        timers.drop()
+        check_heads(timers)
+    assert fired == ["d", "a", "b", "e", "f", "c", "g"]
+    timers.set(1.0, WRAP_UP, owner="h", token=0)  # emptied lanes take entries again
+    timers.set(0.5, RING, owner="i", token=0)
+    assert timers.peek()[3] == "i"
+    timers.drop()
+    assert timers.peek()[3] == "h"
+    timers.drop()
+    assert timers.first == NO_TIMER
 
 
 def test_a_lane_keeps_no_more_consumed_entries_than_live_ones() -> None:
@@ -64,6 +103,7 @@ def test_a_lane_keeps_no_more_consumed_entries_than_live_ones() -> None:
         if i % 3:
             timers.drop()
         assert lane.head <= max(256, len(lane.entries) - lane.head)
+        check_heads(timers)
     assert len(timers) == 1000
     assert drain(timers) == [(float(i), i + 1) for i in range(2000, 3000)]
     assert lane.entries == []

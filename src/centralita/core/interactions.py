@@ -25,6 +25,7 @@ class Interaction:
         "ani",
         "answered",
         "arrived_at",
+        "base",
         "campaign",
         "channel",
         "connected_at",
@@ -69,6 +70,9 @@ class Interaction:
         self.state = WAITING
         self.queue: Queue | None = None
         self.pool: Pool | None = None
+        # the pool of its skills as asked (step 0) in this queue: set on each queue entry
+        # (`Matching._current_pool` at step 0), it holds the relaxed pools by step
+        self.base: Pool | None = None
         self.enqueued_at = arrived_at
         self.rank = 0.0  # order in the queue: lower first (see Router._enter)
         self.seq = 0

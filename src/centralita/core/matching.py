@@ -58,17 +58,24 @@ class Matching(RouterState):
     def _current_pool(self, inter: Interaction) -> Pool:
         queue = inter.queue
         assert queue is not None
-        if not inter.step:
+        step = inter.step
+        if not step:  # every queue entry comes here first, after any change of skills
             pool = queue.pools.get((inter.channel, inter.skills))
-            return pool if pool is not None else self._pool(queue, inter.channel, inter.skills)
-        # relaxed: remembered per (channel, requirement as asked, step), since building
-        # the relaxed requirement costs more than the lookup (pools are never dropped)
-        key = (inter.channel, inter.skills, inter.step)
-        pool = queue.relaxed_pools.get(key)
+            if pool is None:
+                pool = self._pool(queue, inter.channel, inter.skills)
+            inter.base = pool
+            return pool
+        # relaxed: remembered on the step-0 pool by step, since building the relaxed
+        # requirement (or a key of it) costs more than a list index
+        base = inter.base
+        assert base is not None
+        pool = base.relaxed[step]
         if pool is None:
-            cap = queue.relax_levels[inter.step - 1]
-            pool = self._pool(queue, inter.channel, relax(inter.skills, cap))
-            queue.relaxed_pools[key] = pool
+            # (from the base's requirement: the entry is a function of the base alone)
+            pool = self._pool(
+                queue, base.channel, relax(base.required, queue.relax_levels[step - 1])
+            )
+            base.relaxed[step] = pool
         return pool
 
     def _push_agent(self, pool: Pool, slot: Slot) -> None:

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 
 class Pool:
-    __slots__ = ("agents", "agents_limit", "channel", "queue", "required", "waiting")
+    __slots__ = ("agents", "agents_limit", "channel", "queue", "relaxed", "required", "waiting")
 
     def __init__(self, queue: Queue, channel: str, required: Requirement) -> None:
         self.queue = queue
@@ -36,6 +36,9 @@ class Pool:
         self.required = required
         self.agents = FreeAgents()
         self.waiting = WaitingLine()
+        # with this requirement as asked: the pool of relaxation step s at [s], once used
+        # (a function of queue, channel, requirement and step; pools are never dropped)
+        self.relaxed: list[Pool | None] = [None] * (len(queue.relax_levels) + 1)
         # stale entries of a rarely used pool would pile up until they surface; past
         # this size the heap is rebuilt from its valid entries (amortised O(1) a push)
         self.agents_limit = 2 * len(queue.members) + 64
@@ -57,7 +60,6 @@ class Queue:
         "priority_span",
         "relax_after",
         "relax_levels",
-        "relaxed_pools",
         "ring_all",
         "ring_timeout",
         "round_robin",
@@ -74,8 +76,6 @@ class Queue:
         self.member_index = {agent_id: i for i, agent_id in enumerate(config.members)}
         self.logged_in = 0  # members logged in and not logging out
         self.pools: dict[tuple[str, Requirement], Pool] = {}
-        # (channel, requirement before relaxation, relaxation step) → its pool
-        self.relaxed_pools: dict[tuple[str, Requirement, int], Pool] = {}
         # interactions in this queue not yet answered (waiting or ringing), by id
         self.waiting: dict[str, Interaction] = {}
         self.rr_next = 0

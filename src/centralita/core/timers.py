@@ -36,25 +36,35 @@ _TRIM: Final = 256  # a lane drops consumed entries once this many are behind it
 
 
 class Lane:
-    """Entries of one kind in `(at, seq)` order, consumed from `head` (a FIFO)."""
+    """Entries of one kind in `(at, seq)` order, consumed from `head` (a FIFO).
 
-    __slots__ = ("entries", "head", "last")
+    `head_at` and `head_seq` repeat the `(at, seq)` of `entries[head]` (inf and 0 when
+    empty) as native attributes: finding the earliest head compares them, compiled, with
+    no tuple to index and no boxed float."""
 
-    def __init__(self) -> None:
+    __slots__ = ("entries", "head", "head_at", "head_seq", "kind", "last")
+
+    def __init__(self, kind: int) -> None:
         self.entries: list[Entry] = []
         self.head = 0
+        self.kind = kind
+        self.head_at = NO_TIMER
+        self.head_seq = 0
         self.last = -NO_TIMER  # the latest deadline in the lane
 
 
 class Timers:
     """The deadlines: `first` is the earliest (inf: none) and `where` holds it (a kind's
-    lane, or `HEAP`); `peek` returns that entry and `drop` removes it."""
+    lane, or `HEAP`); `peek` returns that entry and `drop` removes it. `heap_at` and
+    `heap_seq` are the heap's head like a lane's `head_at` and `head_seq`."""
 
-    __slots__ = ("first", "heap", "lanes", "seq", "used", "where")
+    __slots__ = ("first", "heap", "heap_at", "heap_seq", "lanes", "seq", "used", "where")
 
     def __init__(self) -> None:
         self.heap: list[Entry] = []  # entries set earlier than their lane's last
-        self.lanes = [Lane() for _ in range(KINDS)]
+        self.heap_at = NO_TIMER
+        self.heap_seq = 0
+        self.lanes = [Lane(kind) for kind in range(KINDS)]
         self.used: list[Lane] = []  # the lanes that ever held an entry
         self.first = NO_TIMER
         self.where = HEAP
@@ -72,15 +82,23 @@ class Timers:
         extra: Any = None,
     ) -> None:
         self.seq += 1
+        seq = self.seq
         lane = self.lanes[kind]
         if at >= lane.last:
-            if not lane.entries and lane not in self.used:
-                self.used.append(lane)
-            lane.entries.append((at, self.seq, kind, owner, token, extra))
+            entries = lane.entries
+            if not entries:
+                if lane not in self.used:
+                    self.used.append(lane)
+                lane.head_at = at
+                lane.head_seq = seq
+            entries.append((at, seq, kind, owner, token, extra))
             lane.last = at
             where = kind
         else:
-            heappush(self.heap, (at, self.seq, kind, owner, token, extra))
+            heappush(self.heap, (at, seq, kind, owner, token, extra))
+            if at < self.heap_at:  # at a tie the older entry stays the head
+                self.heap_at = at
+                self.heap_seq = seq
             where = HEAP
         if at < self.first:  # at a tie the entry set first stays first
             self.first = at
@@ -95,30 +113,43 @@ class Timers:
 
     def drop(self) -> None:
         """Remove the earliest entry (fired, or found stale)."""
-        heap = self.heap
         if self.where == HEAP:
+            heap = self.heap
             heappop(heap)
+            if heap:
+                top = heap[0]
+                self.heap_at = top[0]
+                self.heap_seq = top[1]
+            else:
+                self.heap_at = NO_TIMER
+                self.heap_seq = 0
         else:
             lane = self.lanes[self.where]
-            lane.head += 1
-            if lane.head == len(lane.entries):
-                lane.entries.clear()
-                lane.head = 0
-                lane.last = -NO_TIMER
-            elif lane.head >= _TRIM and 2 * lane.head >= len(lane.entries):
-                del lane.entries[: lane.head]
-                lane.head = 0
-        first = NO_TIMER
-        first_seq = 0
-        where = HEAP
-        if heap:
-            first, first_seq = heap[0][0], heap[0][1]
-        for lane in self.used:
             entries = lane.entries
-            if entries:  # (a lane is cleared once consumed: its head is an entry)
-                entry = entries[lane.head]
-                at = entry[0]
-                if at < first or (at == first and entry[1] < first_seq):
-                    first, first_seq, where = at, entry[1], entry[2]
+            head = lane.head + 1
+            if head == len(entries):
+                entries.clear()
+                head = 0
+                lane.last = -NO_TIMER
+                lane.head_at = NO_TIMER
+                lane.head_seq = 0
+            else:
+                if head >= _TRIM and 2 * head >= len(entries):
+                    del entries[:head]
+                    head = 0
+                entry = entries[head]
+                lane.head_at = entry[0]
+                lane.head_seq = entry[1]
+            lane.head = head
+        # the least of the heads (an empty one is inf, and loses every tie by its seq 0)
+        first = self.heap_at
+        first_seq = self.heap_seq
+        where = HEAP
+        for lane in self.used:
+            at = lane.head_at
+            if at < first or (at == first and lane.head_seq < first_seq):
+                first = at
+                first_seq = lane.head_seq
+                where = lane.kind
         self.first = first
         self.where = where
