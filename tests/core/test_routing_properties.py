@@ -48,6 +48,7 @@ from centralita.core.events import (
 from centralita.core.records import (
     AgentStateChanged,
     InteractionClosed,
+    InteractionOffered,
     InteractionQueued,
     InteractionRelaxed,
     OfferCancelled,
@@ -218,13 +219,25 @@ def check_invariants(r: Router, info: dict[str, Any], out: list[Any]) -> None:
         for i in inters
         if i.state == "waiting" and i.target_agent is None and i.interaction_id not in relaxed
     ]
+    # one Tick may fire timers of several instants: an interaction whose own offer was
+    # still ringing when another was offered (cancelled later) was not waiting then
+    offered_at = {
+        (o.interaction_id, o.agent_id): o.at for o in out if isinstance(o, InteractionOffered)
+    }
+    cancelled_at: dict[str, float] = {}
+    for o in out:
+        if isinstance(o, OfferCancelled):
+            cancelled_at[o.interaction_id] = max(o.at, cancelled_at.get(o.interaction_id, o.at))
     for o in out:
         if not isinstance(o, OfferToAgent) or o.interaction_id not in r.interaction_ids():
             continue
         offered = r.interaction_snapshot(o.interaction_id)
         if offered.target_agent is not None or offered.state != "offered":
             continue
+        at = offered_at[(o.interaction_id, o.agent_id)]
         for w in waiting:
+            if cancelled_at.get(w.interaction_id, at) > at:
+                continue  # it was ringing an agent when this offer was made
             if (w.queue_id, w.priority, w.required, w.channel) == (
                 offered.queue_id,
                 offered.priority,

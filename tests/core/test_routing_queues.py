@@ -271,6 +271,50 @@ def test_ring_all_unanswered_rings_again_only_agents_still_ready() -> None:
     assert r.agent_snapshot("a").reason is None  # nobody counts as missed in ring-all
 
 
+def test_ring_all_overdue_call_overflowing_waits_behind_the_queue_it_joins() -> None:
+    """An unanswered ring-all call past its maximum wait overflows into a queue where a
+    caller has waited longer for the same agent: that caller is offered first (found by
+    the property tests: the agent used to be put back into that queue's index before the
+    overflow, and the overflowed call took it)."""
+    r = router(
+        [
+            QueueConfig(
+                "A",
+                members=("a",),
+                strategy=Strategy.RING_ALL,
+                ring_timeout=20.0,
+                max_wait=15.0,
+                overflow_queue="B",
+            ),
+            QueueConfig("B", members=("a",), strategy=Strategy.RING_ALL, ring_timeout=20.0),
+        ],
+        [AgentConfig("a")],
+    )
+    r.handle(AgentLoggedIn("a"), 0.0)
+    assert offers(arrive(r, "c0", 0.0, queue="A")) == [("c0", "a")]
+    arrive(r, "c1", 1.0, queue="B")  # waits: "a" is ringing
+    out = r.handle(Tick(), 20.0)  # c0 unanswered, past 15 s: overflows into B
+    assert offers(out) == [("c1", "a")]
+    assert r.interaction_snapshot("c0").state == "waiting"
+    assert r.interaction_snapshot("c0").queue_id == "B"
+
+
+def test_ring_all_unanswered_call_goes_behind_an_older_caller_now_waiting() -> None:
+    """When a ring-all call rings out, a caller who has waited longer in the queue (its
+    own ring ran out meanwhile) is offered first."""
+    r = simple("a", "b", strategy=Strategy.RING_ALL, ring_timeout=10.0)
+    r.handle(AgentPaused("a", "break"), 0.0)
+    assert offers(arrive(r, "old", 0.0)) == [("old", "b")]
+    r.handle(AgentReadied("a"), 1.0)
+    assert offers(arrive(r, "young", 2.0)) == [("young", "a")]
+    r.handle(AgentPaused("b", "break"), 5.0)  # once its ringing stops
+    r.handle(Tick(), 10.0)  # "old" rang out; "b" pauses: it waits
+    assert r.interaction_snapshot("old").state == "waiting"
+    out = r.handle(Tick(), 12.0)  # "young" rang out: "a" is free for the older caller
+    assert offers(out) == [("old", "a")]
+    assert r.interaction_snapshot("young").state == "waiting"
+
+
 def test_ring_all_with_one_free_agent_does_not_make_it_missed() -> None:
     r = simple("a", "b", strategy=Strategy.RING_ALL, ring_timeout=10.0)
     r.handle(AgentPaused("b", "training"), 0.0)

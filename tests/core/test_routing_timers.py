@@ -9,6 +9,7 @@ from centralita.core import AgentConfig, AgentState, QueueConfig, RelaxStep
 from centralita.core.errors import InvalidEvent, InvalidTransition
 from centralita.core.events import (
     AgentLoggedIn,
+    AgentLoggedOut,
     AgentPaused,
     AgentReadied,
     InteractionArrived,
@@ -142,3 +143,22 @@ def test_an_old_wrap_up_timer_does_not_end_a_later_wrap_up_of_the_same_interacti
     assert [(s.agent_id, s.state) for s in of(AgentStateChanged, out)] == [
         ("a", AgentState.AVAILABLE)
     ]
+
+
+def test_offers_failing_at_the_same_instant_requeue_the_older_caller_first() -> None:
+    """Two ring timeouts due at one instant: the caller who waited longer takes the agent
+    free then, whichever timer was set first (found by the property tests)."""
+    r = router(
+        [QueueConfig("q", members=("a", "b", "c", "d"), ring_timeout=10.0)],
+        [AgentConfig(a) for a in "abcd"],
+    )
+    for a in "abc":
+        r.handle(AgentLoggedIn(a), 0.0)
+    assert offers(arrive(r, "c1", 0.0)) == [("c1", "a")]
+    assert offers(arrive(r, "c2", 1.0)) == [("c2", "b")]  # its ring timer: set first
+    out = r.handle(AgentLoggedOut("a"), 1.0)  # c1 rings "c" instead, also until 11
+    assert offers(out) == [("c1", "c")]
+    r.handle(AgentLoggedIn("d"), 5.0)  # free, nobody waits
+    out = r.handle(Tick(), 11.0)  # both unanswered
+    assert offers(out) == [("c1", "d")]
+    assert r.interaction_snapshot("c2").state == "waiting"

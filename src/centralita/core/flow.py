@@ -24,6 +24,10 @@ from centralita.core.timers import MAX_WAIT, PREFERRED, RELAX
 MAX_HOPS: Final = 8  # overflow chains longer than this end in a rejection (a loop of full queues)
 
 
+def _place(inter: Interaction) -> tuple[float, int]:
+    return inter.rank, inter.seq
+
+
 class Flow(Matching):
     def _enter(
         self,
@@ -133,7 +137,24 @@ class Flow(Matching):
             return
         inter.pool = self._current_pool(inter)
         inter.required = inter.pool.required
+        held = self.held
+        if held is not None and inter.target is None:
+            inter.pool.waiting.push(inter)  # in its place meanwhile (`_route_held`)
+            held.append(inter)
+            return
         self._route(inter, now, out)
+
+    def _route_held(self, now: float, out: list[Output]) -> None:
+        """Route the interactions `_requeue` held, oldest first."""
+        held = self.held
+        self.held = None
+        if held is None:
+            return
+        held.sort(key=_place)
+        for inter in held:
+            if inter.state == WAITING and inter.id in self.interactions:
+                inter.token += 1  # (its entry in the waiting line goes stale)
+                self._route(inter, now, out)
 
     def _expire(self, inter: Interaction, now: float, out: list[Output]) -> None:
         """Max wait reached while waiting."""

@@ -145,16 +145,21 @@ class InteractionHandlers(Flow):
         if not queue.ring_all:
             self._offer_failed(inter, inter.offers[0], "no_answer", now, out)
             return
-        # ring-all: nobody in particular missed it; ring again whoever is free
+        # ring-all: nobody in particular missed it. The call goes back to its place (or
+        # leaves, past its maximum wait); then whoever rang is free again and takes the
+        # best interaction waiting for it, this one included, all of them together for
+        # a ring-all call (`_serve`), so that a caller who waited longer in the same
+        # queue comes first
         agents = list(inter.offers)
         self._cancel_offers(inter, agents, now, out, "no_answer", serve=False)
-        for agent in agents:
-            if agent.ready_for(inter.channel):
-                self._advertise(agent.slots[inter.channel])
         self._requeue(inter, now, out)
-        for agent in agents:
-            if agent.ready_for(inter.channel):
-                self._serve(agent.slots[inter.channel], now, out)
+        channel = inter.channel
+        ready = [agent for agent in agents if agent.ready_for(channel)]
+        for agent in ready:
+            self._advertise(agent.slots[channel])
+        for agent in ready:
+            if agent.ready_for(channel):
+                self._serve(agent.slots[channel], now, out)
 
     def _hung_up(self, e: CallerHungUp, now: float, out: list[Output]) -> None:
         inter = self.interactions.get(e.interaction_id) or self.interaction(e.interaction_id)

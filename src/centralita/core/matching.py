@@ -161,6 +161,15 @@ class Matching(RouterState):
             if inter is None:
                 self._advertise(slot)
                 return
+            pool = inter.pool
+            if pool is not None and pool.queue.ring_all and inter.target is None:
+                # a ring-all call rings every free agent of its pool, this one first
+                agents = [agent]
+                for other in self._take_agents(pool):
+                    if other is not agent:
+                        agents.append(other)
+                self._offer(inter, agents, now, out, advertise=False)
+                continue
             self._offer(inter, [agent], now, out, advertise=False)
 
     def _serve_all(self, agent: Agent, now: float, out: list[Output]) -> None:

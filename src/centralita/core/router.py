@@ -213,6 +213,8 @@ class Router(AgentHandlers):
                 inter: Interaction = owner
                 if inter.offer_token == token and inter.state == OFFERED:
                     self.now = at
+                    if timers.first == at and self.held is None:
+                        self.held = []  # more due now: requeue after them (`_requeue`)
                     self._ring_timeout(inter, at, out)
             elif kind == RELAX:
                 relaxing: Interaction = owner
@@ -227,6 +229,8 @@ class Router(AgentHandlers):
                     self._preferred_timeout(owner, at, out)
                 else:
                     self._pause_limit(owner, extra, at, out)
+            if self.held is not None and timers.first > at:
+                self._route_held(at, out)
 
     def _max_wait(self, inter: Interaction, now: float, out: list[Output]) -> None:
         if inter.state == OFFERED:

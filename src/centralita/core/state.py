@@ -89,6 +89,10 @@ class RouterState:
         # (`_pools_for`); pools created later are added to the built lists (`_pool`)
         self.seq = 0  # arrival order into queues (first come, first served)
         self.uid = 0  # unique id of index entries (heap tie-breaker)
+        # interactions whose offer failed at an instant when more timers are due: they
+        # go back to their place and route again, oldest first, after those timers
+        # (`Router._fire_due`), so that equal deadlines cannot favour the later caller
+        self.held: list[Interaction] | None = None
 
     # --- lookups ----------------------------------------------------------------------
     # (hot handlers write `self.agents.get(i) or self.agent(i)`: the dict's own `get`
