@@ -131,3 +131,15 @@ def test_pools_created_later_join_each_agents_list_where_a_rebuild_would_put_the
         agent.pools_gen = -1  # rebuild
         r._pools_for(agent.slots["voice"])
         assert kept == {c: slot.pools for c, slot in agent.slots.items()}, agent.id
+
+
+def test_interactions_of_one_queue_asking_different_skills_wait_in_their_own_pools() -> None:
+    """The queue remembers the pool its last caller went to: a caller asking for
+    something else must not land there."""
+    r = router([QueueConfig("q", members=("a",))], [AgentConfig("a", skills={"es": 3})])
+    asks = [(("es", 3),), (), (("es", 3),), (("fr", 1),), (), (("fr", 1),)]
+    for n, skills in enumerate(asks):
+        arrive(r, f"c{n}", float(n), skills=skills)  # nobody logged in: all wait
+    for n, skills in enumerate(asks):
+        assert r.interaction_snapshot(f"c{n}").required == skills
+        assert r.interactions[f"c{n}"].pool.required == skills

@@ -60,11 +60,12 @@ class Matching(RouterState):
         assert queue is not None
         step = inter.step
         if not step:  # every queue entry comes here first, after any change of skills
-            pool = queue.pools.get((inter.channel, inter.skills))
-            if pool is None:
-                pool = self._pool(queue, inter.channel, inter.skills)
-            inter.base = pool
-            return pool
+            last = queue.last_pool
+            if last is None or last.channel != inter.channel or last.required != inter.skills:
+                last = self._base_pool(queue, inter.channel, inter.skills)
+                queue.last_pool = last
+            inter.base = last
+            return last
         # relaxed: remembered on the step-0 pool by step, since building the relaxed
         # requirement (or a key of it) costs more than a list index
         base = inter.base
@@ -77,6 +78,10 @@ class Matching(RouterState):
             )
             base.relaxed[step] = pool
         return pool
+
+    def _base_pool(self, queue: Queue, channel: str, skills: Requirement) -> Pool:
+        pool = queue.pools.get((channel, skills))
+        return pool if pool is not None else self._pool(queue, channel, skills)
 
     def _push_agent(self, pool: Pool, slot: Slot) -> None:
         k1, k2 = agent_key(pool.queue, slot, self.rng)

@@ -49,6 +49,7 @@ class Queue:
         "config",
         "default_priority",
         "id",
+        "last_pool",
         "logged_in",
         "longest_idle",
         "max_length",
@@ -76,6 +77,9 @@ class Queue:
         self.member_index = {agent_id: i for i, agent_id in enumerate(config.members)}
         self.logged_in = 0  # members logged in and not logging out
         self.pools: dict[tuple[str, Requirement], Pool] = {}
+        # the pool the last interaction entering this queue went to: most calls of a
+        # queue ask the same, and comparing requirements costs less than hashing one
+        self.last_pool: Pool | None = None
         # interactions in this queue not yet answered (waiting or ringing), by id
         self.waiting: dict[str, Interaction] = {}
         self.rr_next = 0
