@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from heapq import heappop, heappush
 
-from centralita.core.agents import RINGING, Agent, Slot
+from centralita.core.agents import RINGING, WRAP, Agent, Slot
 from centralita.core.commands import OfferToAgent
 from centralita.core.events import Requirement
 from centralita.core.interactions import OFFERED, WAITING, Interaction
@@ -234,7 +234,9 @@ class Matching(RouterState):
         channel = inter.channel
         timeout = queue.ring_timeout
         for agent in agents:
-            if iid in agent.legs:  # back to an agent still wrapping it up: wrap-up ends
+            # back to an agent still wrapping it up: wrap-up ends (the count first: most
+            # agents offered something have no leg in wrap-up)
+            if agent.counts[WRAP] and iid in agent.legs:
                 self._end_wrap(agent, iid, now)
             slot = agent.slots.get(channel)
             if slot is None:
