@@ -39,6 +39,17 @@ def say(*words: object) -> None:
 
 
 async def main(args: argparse.Namespace) -> int:
+    loop = asyncio.get_running_loop()
+    try:
+        return await _run(args)
+    finally:
+        # after its last call the phone exits by itself, and the harness may stop it
+        # meanwhile: a SIGTERM while the loop closes (its handler gone) must not kill it
+        loop.remove_signal_handler(signal.SIGTERM)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
+async def _run(args: argparse.Namespace) -> int:
     registration = (
         Registration(args.registrar, args.user, args.password, expires=args.expires)
         if args.registrar
