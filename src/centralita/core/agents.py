@@ -149,10 +149,6 @@ class Agent:
         slot = self.slots.get(channel)
         return self.accepting and slot is not None and slot.load < slot.capacity
 
-    def load_on(self, channel: str) -> int:
-        slot = self.slots.get(channel)
-        return slot.load if slot is not None else 0
-
     def add_leg(self, interaction_id: str, leg: int, slot: Slot) -> None:
         self.legs[interaction_id] = Leg(interaction_id, leg, slot)
         self.counts[leg] += 1

@@ -7,7 +7,7 @@ from typing import Final
 from centralita.core.agents import Agent
 from centralita.core.commands import CancelOffer, OverflowTo, RejectInteraction
 from centralita.core.config import WhenFull, WhenNoAgents
-from centralita.core.interactions import OFFERED, WAITING, Interaction
+from centralita.core.interactions import OFFERED, WAITING, Interaction, place
 from centralita.core.matching import Matching
 from centralita.core.outcomes import ANSWERED, Outcome
 from centralita.core.queues import Queue
@@ -22,10 +22,6 @@ from centralita.core.state import Output
 from centralita.core.timers import MAX_WAIT, PREFERRED, RELAX
 
 MAX_HOPS: Final = 8  # overflow chains longer than this end in a rejection (a loop of full queues)
-
-
-def _place(inter: Interaction) -> tuple[float, int]:
-    return inter.rank, inter.seq
 
 
 class Flow(Matching):
@@ -150,7 +146,7 @@ class Flow(Matching):
         self.held = None
         if held is None:
             return
-        held.sort(key=_place)
+        held.sort(key=place)
         for inter in held:
             if inter.state == WAITING and inter.id in self.interactions:
                 inter.token += 1  # (its entry in the waiting line goes stale)

@@ -209,7 +209,7 @@ class InteractionHandlers(Flow):
         if wrap > 0:
             leg = agent.move_leg(inter.id, WRAP)
             token = agent.wrap_token(leg, now + wrap)
-            self.timers.set(now + wrap, WRAP_UP, leg, token, inter.id)
+            self.timers.set(now + wrap, WRAP_UP, leg, token)
         else:
             agent.drop_leg(inter.id, now)
         return agent

@@ -18,6 +18,11 @@ HELD: Final = 3
 STATE_NAMES = ("waiting", "offered", "connected", "held")
 
 
+def place(inter: Interaction) -> tuple[float, int]:
+    """Its place in its queue: lower first (rank, then arrival order)."""
+    return inter.rank, inter.seq
+
+
 class Interaction:
     __slots__ = (
         "agent",

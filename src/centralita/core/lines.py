@@ -9,8 +9,7 @@ most entries. Deletion stays lazy (stale entries are skipped where they surface)
 
 * `WaitingLine`: interactions by `(rank, seq)` with the token they were pushed with,
   stale once the interaction's token moved on;
-* `FreeAgents`: members' slots by `(key1, key2, uid)` with the epoch they were pushed
-  with, stale once the slot's epoch moved on;
+* `FreeAgents`: `(key1, key2, uid, slot, epoch)`, stale once the slot's epoch moved on;
   `uid` only grows, so an entry is in order when its `(key1, key2)` is not below the
   lane's last.
 """
@@ -142,17 +141,12 @@ class WaitingLine:
 
 
 class FreeAgents:
-    """Free members of one pool, first by `(key1, key2)`, then as pushed.
+    """Free members of one pool, first by `(key1, key2)`, then as pushed."""
 
-    Beside the lane's entries, their slots and epochs (the frequent path checks an
-    entry without reading its tuple)."""
-
-    __slots__ = ("epochs", "head", "heap", "lane", "last1", "last2", "slots")
+    __slots__ = ("head", "heap", "lane", "last1", "last2")
 
     def __init__(self) -> None:
         self.lane: list[AgentEntry] = []
-        self.slots: list[Slot] = []
-        self.epochs: list[int] = []
         self.head = 0
         self.heap: list[AgentEntry] = []
         self.last1 = _NONE
@@ -166,8 +160,6 @@ class FreeAgents:
         lead: object = _ZERO if key1 == 0.0 else key1
         if key1 > self.last1 or (key1 == self.last1 and key2 >= self.last2):
             self.lane.append((lead, key2, uid, slot, epoch))
-            self.slots.append(slot)
-            self.epochs.append(epoch)
             self.last1 = key1
             self.last2 = key2
         else:
@@ -175,12 +167,12 @@ class FreeAgents:
 
     def take(self) -> Slot | None:
         """Take the first live entry (stale ones in front are dropped); None: none."""
-        slots = self.slots
-        epochs = self.epochs
+        lane = self.lane
         head = self.head
-        end = len(slots)
+        end = len(lane)
         while head < end:
-            if slots[head].epoch == epochs[head]:
+            entry = lane[head]
+            if entry[3].epoch == entry[4]:
                 break
             head += 1
         heap = self.heap
@@ -191,7 +183,6 @@ class FreeAgents:
             heappop(heap)
         if head < end:
             if heap:
-                entry = self.lane[head]
                 k1 = cast(float, entry[0])  # (unboxed: compared natively)
                 t1 = cast(float, top[0])
                 if t1 < k1 or (
@@ -200,7 +191,7 @@ class FreeAgents:
                     self.head = head
                     heappop(heap)
                     return top[3]
-            slot = slots[head]
+            slot: Slot | None = entry[3]
             head += 1
         elif heap:
             heappop(heap)
@@ -209,28 +200,21 @@ class FreeAgents:
             slot = None
         if head == end:
             if end:
-                self.lane.clear()
-                slots.clear()
-                epochs.clear()
+                lane.clear()
                 self.last1 = _NONE
                 self.last2 = _NONE
             head = 0
         elif head >= _TRIM and 2 * head >= end:
-            del self.lane[:head]
-            del slots[:head]
-            del epochs[:head]
+            del lane[:head]
             head = 0
         self.head = head
         return slot
 
     def compact(self) -> None:
         """Drop every stale entry (the order of the rest stays)."""
-        lane = [e for e in self.lane[self.head :] if e[3].epoch == e[4]]
-        self.lane = lane
-        self.slots = [e[3] for e in lane]
-        self.epochs = [e[4] for e in lane]
+        self.lane = [e for e in self.lane[self.head :] if e[3].epoch == e[4]]
         self.head = 0
-        if not lane:
+        if not self.lane:
             self.last1 = _NONE
             self.last2 = _NONE
         live = [e for e in self.heap if e[3].epoch == e[4]]

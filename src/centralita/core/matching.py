@@ -238,9 +238,7 @@ class Matching(RouterState):
             # agents offered something have no leg in wrap-up)
             if agent.counts[WRAP] and iid in agent.legs:
                 self._end_wrap(agent, iid, now)
-            slot = agent.slots.get(channel)
-            if slot is None:
-                slot = agent.slot(channel)
+            slot = agent.slot(channel)
             agent.add_leg(iid, RINGING, slot)
             if queue.round_robin:
                 queue.rr_next += 1

@@ -17,6 +17,7 @@ from centralita.core.events import (
     WrapUpExtended,
 )
 from centralita.core.handling import InteractionHandlers
+from centralita.core.interactions import place
 from centralita.core.queues import Queue
 from centralita.core.records import PauseLimitExceeded
 from centralita.core.records import WrapUpExtended as WrapUpExtendedRecord
@@ -76,7 +77,7 @@ class AgentHandlers(InteractionHandlers):
         ]
         for slot in agent.slots.values():
             slot.targeted = []
-        for inter in sorted(waiting, key=lambda i: (i.rank, i.seq)):
+        for inter in sorted(waiting, key=place):
             inter.target = None
             inter.token += 1
             self._route(inter, now, out)
@@ -91,7 +92,7 @@ class AgentHandlers(InteractionHandlers):
         policy = queue.config.when_no_agents
         if policy is WhenNoAgents.WAIT:
             return
-        for inter in sorted(queue.waiting.values(), key=lambda i: (i.rank, i.seq)):
+        for inter in sorted(queue.waiting.values(), key=place):
             self._leave(inter, now, out, "agent_left")
             if policy is WhenNoAgents.REJECT:
                 self._reject(inter, queue, "no_agents", now, out)
@@ -177,7 +178,7 @@ class AgentHandlers(InteractionHandlers):
         for leg in wrapping:
             until = leg.wrap_until + e.seconds
             token = agent.wrap_token(leg, until)
-            self.timers.set(until, WRAP_UP, leg, token, leg.id)
+            self.timers.set(until, WRAP_UP, leg, token)
             out.append(WrapUpExtendedRecord(now, agent.id, leg.id, until))
 
     def _pause_limit(self, agent: Agent, limit: float, now: float, out: list[Output]) -> None:

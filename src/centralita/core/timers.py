@@ -25,8 +25,8 @@ WRAP_UP: Final = 4  # after-call work over             (owner: the agent's Leg)
 PAUSE_LIMIT: Final = 5  # pause longer than its reason allows (owner: agent.pause_token)
 KINDS: Final = 6
 
-# owner: an Agent or an Interaction (see the kinds); extra: the interaction id (WRAP_UP),
-# the limit in seconds (PAUSE_LIMIT), else None. Readers bind owner and extra to typed
+# owner: an Agent, a Leg or an Interaction (see the kinds); extra: the limit in seconds
+# (PAUSE_LIMIT), else None. Readers bind owner and extra to typed
 # locals (`agent: Agent = owner`): compiled, that is one type check, then native reads.
 Entry = tuple[float, int, int, Any, int, Any]
 
