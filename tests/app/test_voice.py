@@ -31,6 +31,7 @@ from telephony.voice_harness import (
     bridged_call,
     media_flows,
     no_calls_left,
+    registered,
     run,
     start_caller,
     voice_center,
@@ -98,11 +99,7 @@ def test_given_first_agent_does_not_answer_then_call_returns_to_queue_and_next_a
             carlos = await c.phone(
                 "carlos.log", "carlos", "--answer", "auto", "--hangup-after", "1"
             )
-            await until(
-                lambda: c.registrar.contacts("1001") and c.registrar.contacts("1002"),
-                20,
-                "both phones to register",
-            )
+            await registered(c, "1001", "1002")
             c.runner.handle(AgentLoggedIn(c.agents["ana"]))  # idle longest: offered first
             c.runner.handle(AgentLoggedIn(c.agents["carlos"]))
             sipp = await c.carrier("uac_until_bye.xml")
@@ -283,11 +280,7 @@ def test_given_talking_when_agent_transfers_to_queue_then_next_agent_takes_the_c
         async with voice_center(db_file, tmp_path, auto_answer=("ana", "carlos")) as c:
             ana = await c.phone("ana.log", "ana", "--tone", "700")
             carlos = await c.phone("carlos.log", "carlos", "--tone", str(AGENT_HZ))
-            await until(
-                lambda: c.registrar.contacts("1001") and c.registrar.contacts("1002"),
-                20,
-                "both phones to register",
-            )
+            await registered(c, "1001", "1002")
             c.runner.handle(AgentLoggedIn(c.agents["ana"]))  # idle longest: answers first
             caller = await start_caller(c, caller_wav, CALLER_HZ)
             call = await until(lambda: bridged_call(c), 30, "ana's bridge")

@@ -30,6 +30,7 @@ from telephony.voice_harness import (
     bridged_call,
     media_flows,
     no_calls_left,
+    registered,
     run,
     start_caller,
     voice_center,
@@ -99,11 +100,7 @@ def test_given_bridged_call_when_supervisor_whispers_over_http_then_agent_hears_
                 "boss.log", "supervisora", "--tone", str(SUPERVISOR_HZ),
                 "--record", str(supervisor_wav),
             )  # fmt: skip
-            await until(
-                lambda: c.registrar.contacts("1001") and c.registrar.contacts("1009"),
-                20,
-                "both phones to register",
-            )
+            await registered(c, "1001", "1009")
             c.runner.handle(AgentLoggedIn(c.agents["ana"]))
             caller = await start_caller(c, caller_wav, CALLER_HZ)
             call = await until(lambda: bridged_call(c), 30, "the bridge")
@@ -179,11 +176,7 @@ def test_given_call_on_anas_desk_when_she_consults_carlos_and_completes_over_htt
                     "carlos.log", "carlos", "--tone", str(CARLOS_HZ), "--record", str(carlos_wav)
                 ),
             ]
-            await until(
-                lambda: c.registrar.contacts("1001") and c.registrar.contacts("1002"),
-                20,
-                "both phones to register",
-            )
+            await registered(c, "1001", "1002")
             c.runner.handle(AgentLoggedIn(c.agents["ana"]))
             caller = await start_caller(c, caller_wav, CALLER_HZ)
             call = await until(lambda: bridged_call(c), 30, "ana's bridge")

@@ -27,6 +27,7 @@ from telephony.voice_harness import (
     bridged_call,
     media_flows,
     no_calls_left,
+    registered,
     run,
     start_caller,
     voice_center,
@@ -55,11 +56,7 @@ async def monitored_call(c: Center, tmp: Path) -> tuple[tuple[Any, Any], Any, Vo
     boss = await c.phone(
         "boss.log", "supervisora", "--tone", str(SUPERVISOR_HZ), "--record", str(supervisor_wav)
     )
-    await until(
-        lambda: c.registrar.contacts("1001") and c.registrar.contacts("1009"),
-        20,
-        "both phones to register",
-    )
+    await registered(c, "1001", "1009")
     c.runner.handle(AgentLoggedIn(c.agents["ana"]))
     caller = await start_caller(c, caller_wav, CALLER_HZ)
     call = await until(lambda: bridged_call(c), 30, "the bridge")

@@ -29,6 +29,7 @@ from telephony.voice_harness import (
     bridged_call,
     media_flows,
     no_calls_left,
+    registered,
     run,
     start_caller,
     voice_center,
@@ -54,6 +55,18 @@ async def kill_worker(c: Center) -> tuple[int, int | None]:
     pid, port = c.media.worker.pid, c.engine.port
     os.kill(pid, signal.SIGKILL)
     return pid, port
+
+
+async def bridged_to_ana(c: Center, what: str) -> tuple[Any, Any]:
+    """With ana's and carlos's phones registering: ana logs in, a carrier call (hanging up
+    after the worker is lost) is bridged to her and media flows. (the carrier, the call)"""
+    await registered(c, "1001", "1002")
+    c.runner.handle(AgentLoggedIn(c.agents["ana"]))
+    caller = await c.carrier("uac_bye_after_worker_loss.xml", "-d", "8000")
+    call = await until(lambda: bridged_call(c), 30, what)
+    assert call.agent_leg is not None
+    await media_flows(c, call.agent_leg, 25)
+    return caller, call
 
 
 async def worker_restarted(c: Center, first_worker: int, sip_port: int | None) -> None:
@@ -149,16 +162,7 @@ def test_given_bridged_call_when_worker_killed_then_core_ends_it_and_new_worker_
                 "--hangup-after", "10", "--calls", "2",
             )  # fmt: skip
             carlos = await c.phone("carlos.log", "carlos", "--answer", "auto")
-            await until(
-                lambda: c.registrar.contacts("1001") and c.registrar.contacts("1002"),
-                20,
-                "both phones to register",
-            )
-            c.runner.handle(AgentLoggedIn(c.agents["ana"]))
-            caller = await c.carrier("uac_bye_after_worker_loss.xml", "-d", "8000")
-            call = await until(lambda: bridged_call(c), 30, "the first call to be bridged")
-            assert call.agent_leg is not None
-            await media_flows(c, call.agent_leg, 25)
+            caller, _ = await bridged_to_ana(c, "the first call to be bridged")
             first_worker, sip_port = await kill_worker(c)
 
             # the core ends the call like a hang-up: ana wraps up, the call has its outcome
@@ -281,16 +285,7 @@ def test_given_held_or_consulting_call_when_worker_killed_then_both_agents_are_f
                 await c.phone(f"{user}.log", user, "--answer", "auto", "--calls", "9")
                 for user in ("ana", "carlos")
             ]
-            await until(
-                lambda: c.registrar.contacts("1001") and c.registrar.contacts("1002"),
-                20,
-                "both phones to register",
-            )
-            c.runner.handle(AgentLoggedIn(c.agents["ana"]))
-            caller = await c.carrier("uac_bye_after_worker_loss.xml", "-d", "8000")
-            call = await until(lambda: bridged_call(c), 30, "the call to be bridged")
-            assert call.agent_leg is not None
-            await media_flows(c, call.agent_leg, 25)
+            caller, call = await bridged_to_ana(c, "the call to be bridged")
             c.runner.handle(AgentLoggedIn(c.agents["carlos"]))
             iid = call.interaction_id
             if stage == "on_hold":

@@ -33,7 +33,7 @@ from centralita.telephony.port import MediaPort
 from centralita.telephony.registrar import Registrar
 from centralita.telephony.worker_process import Media, MediaOptions, open_media
 from support import require
-from telephony.tel_helpers import HERE, SIPP_DIR, free_udp_port, start_agent_ua
+from telephony.tel_helpers import HERE, SIPP_DIR, free_udp_port, start_agent_ua, until
 
 REALM = "centralita"
 SALES_DNIS = "6015550100"  # the demo's Ventas campaign
@@ -216,6 +216,15 @@ async def media_flows(center: Center, leg: str, packets: int) -> None:
     while (await center.engine.media_stats(leg)).tx_packets < start + packets:
         assert asyncio.get_running_loop().time() < deadline, "media stopped flowing"
         await asyncio.sleep(0.05)
+
+
+async def registered(center: Center, *extensions: str, timeout: float = 20) -> None:
+    """Wait until every one of `extensions` has a registered contact."""
+    await until(
+        lambda: all(center.registrar.contacts(e) for e in extensions),
+        timeout,
+        f"{', '.join(extensions)} to register",
+    )
 
 
 async def no_calls_left(center: Center, timeout: float = 15) -> None:
