@@ -11,6 +11,7 @@ wall clock times every `Router.handle` call; a routing decision is one `OfferToA
 from __future__ import annotations
 
 import gc
+import hashlib
 import heapq
 import math
 import time
@@ -55,6 +56,92 @@ def build(agents: int, queues: int, rng: Random) -> Router:
         for q in queue_ids
     ]
     return Router(queues=qconfs, agents=configs, rng=rng)
+
+
+def replay(
+    events: int, agents: int = 1000, queues: int = 20, seed: int = 1, check: bool = False
+) -> tuple[int, int, str]:
+    """The benchmark's world bounded by a number of `Router.handle` calls instead of
+    wall-clock time, so that two runs execute exactly the same events (instruction counts,
+    behaviour digests, the compiled core's profile-guided build): the 900 s ramp-up, then
+    `events` calls. Returns (events, offers, digest of every output if `check`: hashing
+    the outputs costs instructions of its own)."""
+    rng = Random(seed)
+    router = build(agents, queues, rng)
+    queue_ids = router.queue_ids()
+    rate = UTILISATION * agents / (TALK_MEAN + WRAP + ANSWER_DELAY)
+    digest = hashlib.sha256()
+    pending: list[tuple[float, int, int, str]] = []
+    seq = 0
+    for agent_id in router.agent_ids():
+        out = router.handle(AgentLoggedIn(agent_id), 0.0)
+        if check:
+            digest.update(repr(out).encode())
+
+    def schedule(at: float, kind: int, iid: str) -> None:
+        nonlocal seq
+        seq += 1
+        heapq.heappush(pending, (at, seq, kind, iid))
+
+    schedule(rng.expovariate(rate), ARRIVE, "")
+    ringing: set[str] = set()
+    connected: set[str] = set()
+    alive: set[str] = set()
+    counter = measured = offers = 0
+    handle = router.handle
+    while True:
+        deadline = router.next_deadline()
+        if pending and (deadline is None or pending[0][0] <= deadline):
+            at, _, kind, iid = heapq.heappop(pending)
+            event: Any
+            if kind == ARRIVE:
+                counter += 1
+                iid = f"c{counter}"
+                q = queue_ids[rng.randrange(len(queue_ids))]
+                event = InteractionArrived(iid, queue=q, skills=((q, 3),))
+                alive.add(iid)
+                schedule(at + rng.expovariate(1 / PATIENCE_MEAN), HANGUP, iid)
+                schedule(at + rng.expovariate(rate), ARRIVE, "")
+            elif kind == ACCEPT:
+                if iid not in ringing:
+                    continue
+                ringing.discard(iid)
+                agent_id, iid = iid.split("|")
+                event = OfferAccepted(iid, agent_id)
+            elif kind == END:
+                connected.discard(iid)
+                event = InteractionEnded(iid)
+            else:
+                if iid in connected or iid not in alive:
+                    continue
+                event = CallerHungUp(iid)
+        elif deadline is not None:
+            at, event = deadline, Tick()
+        else:
+            break
+        if at >= WARM_UP:
+            if measured == events:
+                break
+            measured += 1
+        out = handle(event, at)
+        if check:
+            digest.update(repr(out).encode())
+        for o in out:
+            c = type(o)
+            if c is OfferToAgent:
+                key = f"{o.agent_id}|{o.interaction_id}"
+                ringing.add(key)
+                schedule(at + ANSWER_DELAY, ACCEPT, key)
+                if at >= WARM_UP:
+                    offers += 1
+            elif c is CancelOffer:
+                ringing.discard(f"{o.agent_id}|{o.interaction_id}")
+            elif c is InteractionAnswered:
+                connected.add(o.interaction_id)
+                schedule(at + rng.expovariate(1 / TALK_MEAN), END, o.interaction_id)
+            elif c is InteractionClosed:
+                alive.discard(o.interaction_id)
+    return measured, offers, digest.hexdigest()[:16]
 
 
 def _percentile(sorted_values: list[int], fraction: float) -> float:
