@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from centralita.core.interactions import Interaction
     from centralita.core.queues import Pool, Queue
 
-# Leg states, indexes into Agent.counts.
+# Leg states (an agent counts its legs in each: `ringing`, `talking`, `holding`, `wrapping`).
 RINGING: Final = 0
 TALKING: Final = 1
 HOLD: Final = 2
@@ -71,9 +71,10 @@ class Agent:
         "accepting",
         "by",
         "config",
-        "counts",
         "engaged",
+        "first_slot",
         "handled_today",
+        "holding",
         "id",
         "legs",
         "logged_in",
@@ -84,13 +85,16 @@ class Agent:
         "pools_gen",
         "queues",
         "reason",
+        "ringing",
         "rr",
         "since",
         "skills",
         "slots",
         "state",
         "talk_today",
+        "talking",
         "wrap_seq",
+        "wrapping",
     )
 
     def __init__(self, config: AgentConfig) -> None:
@@ -106,6 +110,8 @@ class Agent:
         self.slots: dict[str, Slot] = {
             channel: Slot(self, channel, capacity) for channel, capacity in config.capacity.items()
         }
+        # the first of them, found without the dict when asked for (most agents have one)
+        self.first_slot: Slot | None = next(iter(self.slots.values()), None)
         self.logged_in = False
         self.logout_pending = False
         self.pause: str | None = None
@@ -116,7 +122,11 @@ class Agent:
         self.reason: str | None = None
         self.since = 0.0
         self.legs: dict[str, Leg] = {}  # interaction id → its leg
-        self.counts = [0, 0, 0, 0]
+        # legs in each leg state (native ints: no list to reach on the hot paths)
+        self.ringing = 0
+        self.talking = 0
+        self.holding = 0
+        self.wrapping = 0
         # calls outside the queues (`AgentEngaged`): ref → (slot, interaction it is
         # about); each counts as a talking leg and takes one unit of its channel
         self.engaged: dict[str, tuple[Slot, str | None]] = {}
@@ -131,6 +141,9 @@ class Agent:
 
     def slot(self, channel: str) -> Slot:
         """The agent's slot on `channel` (capacity 0 if it has none configured)."""
+        first = self.first_slot
+        if first is not None and first.channel == channel:
+            return first
         slot = self.slots.get(channel)
         if slot is None:
             slot = Slot(self, channel, 0)
@@ -146,20 +159,31 @@ class Agent:
 
     def ready_for(self, channel: str) -> bool:
         """Whether a new offer on `channel` may go to this agent now."""
-        slot = self.slots.get(channel)
+        first = self.first_slot
+        slot = first if first is not None and first.channel == channel else self.slots.get(channel)
         return self.accepting and slot is not None and slot.load < slot.capacity
 
     def add_leg(self, interaction_id: str, leg: int, slot: Slot) -> None:
         self.legs[interaction_id] = Leg(interaction_id, leg, slot)
-        self.counts[leg] += 1
+        self.count(leg, 1)
         slot.load += 1
         slot.epoch += 1
 
+    def count(self, state: int, delta: int) -> None:
+        """Add `delta` to the number of legs in leg state `state`."""
+        if state == RINGING:
+            self.ringing += delta
+        elif state == TALKING:
+            self.talking += delta
+        elif state == HOLD:
+            self.holding += delta
+        else:
+            self.wrapping += delta
+
     def move_leg(self, interaction_id: str, state: int) -> Leg:
         leg = self.legs[interaction_id]
-        counts = self.counts
-        counts[leg.state] -= 1
-        counts[state] += 1
+        self.count(leg.state, -1)
+        self.count(state, 1)
         leg.state = state
         return leg
 
@@ -169,7 +193,7 @@ class Agent:
         leg = legs[interaction_id]
         del legs[interaction_id]  # (not `pop`: compiled, `del` is no method call)
         leg.wrap_token = 0  # its wrap-up timer, if any, goes stale
-        self.counts[leg.state] -= 1
+        self.count(leg.state, -1)
         slot = leg.slot
         slot.load -= 1
         slot.epoch += 1
@@ -179,7 +203,7 @@ class Agent:
 
     def engage(self, ref: str, slot: Slot, interaction_id: str | None) -> None:
         self.engaged[ref] = (slot, interaction_id)
-        self.counts[TALKING] += 1
+        self.talking += 1
         slot.load += 1
         slot.epoch += 1
 
@@ -187,7 +211,7 @@ class Agent:
         """End an engagement; returns its slot, whose channel frees up (new epoch), and
         the interaction it was about."""
         slot, interaction_id = self.engaged.pop(ref)
-        self.counts[TALKING] -= 1
+        self.talking -= 1
         slot.load -= 1
         slot.epoch += 1
         if slot.load == 0:

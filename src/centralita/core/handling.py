@@ -193,7 +193,7 @@ class InteractionHandlers(Flow):
         self._set_state(agent, now, out, inter.id)
         if agent.logout_pending:
             self._after_work(agent, now, out)
-        slot = agent.slots[inter.channel]  # (the leg was on it)
+        slot = agent.slot(inter.channel)  # (the leg was on it)
         # `_serve`'s own test, so that an agent now in wrap-up costs no call
         if agent.accepting and slot.load < slot.capacity:
             self._serve(slot, now, out)

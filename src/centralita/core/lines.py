@@ -28,6 +28,8 @@ AgentEntry = tuple[object, float, int, "Slot", int]
 
 _TRIM: Final = 256  # a lane drops consumed entries once this many are behind its head
 _NONE: Final = float("-inf")
+#: `WaitingLine.first_rank` of a line holding no entry.
+EMPTY: Final = float("inf")
 
 #: The first key of an entry whose key1 is 0.0 (every idle agent under longest idle),
 #: shared: the heap's tuple comparisons find it equal by identity.
@@ -40,9 +42,25 @@ class WaitingLine:
     The lane holds interactions and, beside them, the token each had when pushed
     (two lists: the frequent path reads no tuple); a live interaction's `rank` and
     `seq` are those it was pushed with (both change only on entering a queue, which
-    makes earlier entries stale)."""
+    makes earlier entries stale).
 
-    __slots__ = ("from_lane", "head", "heap", "lane", "last_rank", "last_seq", "tokens")
+    `first_rank` and `first_seq` bound the first live interaction from below: no live
+    one comes before them (`EMPTY`: none held). `top` and `pop` make them exact; an
+    entry going stale meanwhile can only make the true first come later. Choosing
+    among pools compares these native fields and looks into one pool's lists and
+    interaction only (`Matching._best_waiting`), not into every pool's."""
+
+    __slots__ = (
+        "first_rank",
+        "first_seq",
+        "from_lane",
+        "head",
+        "heap",
+        "lane",
+        "last_rank",
+        "last_seq",
+        "tokens",
+    )
 
     def __init__(self) -> None:
         self.lane: list[Interaction] = []
@@ -52,6 +70,8 @@ class WaitingLine:
         self.last_rank = _NONE
         self.last_seq = 0
         self.from_lane = False  # where the interaction `top` returned last lies
+        self.first_rank = EMPTY
+        self.first_seq = 0
 
     def __len__(self) -> int:
         """Entries held, stale ones included."""
@@ -68,10 +88,23 @@ class WaitingLine:
             self.last_seq = seq
         else:
             heappush(self.heap, (rank, seq, inter.token, inter))
+        if rank < self.first_rank or (rank == self.first_rank and seq < self.first_seq):
+            self.first_rank = rank
+            self.first_seq = seq
 
     def top(self) -> Interaction | None:
         """The first live interaction (stale entries in front are dropped), or None;
-        `pop` then takes it."""
+        `pop` then takes it. `first_rank` and `first_seq` become its own."""
+        first = self._first()
+        if first is None:
+            self.first_rank = EMPTY
+            self.first_seq = 0
+        else:
+            self.first_rank = first.rank
+            self.first_seq = first.seq
+        return first
+
+    def _first(self) -> Interaction | None:
         lane = self.lane
         tokens = self.tokens
         head = self.head
@@ -118,12 +151,15 @@ class WaitingLine:
         return entry[3]
 
     def pop(self) -> Interaction:
-        """Take the interaction `top` returned last (nothing changed in between)."""
+        """Take the interaction `top` returned last (nothing changed in between); the
+        next one's key becomes `first_rank` and `first_seq`."""
         if self.from_lane:
             inter = self.lane[self.head]
             self.head += 1
-            return inter
-        return heappop(self.heap)[3]
+        else:
+            inter = heappop(self.heap)[3]
+        self.top()
+        return inter
 
     def compact(self) -> None:
         """Drop every stale entry (the order of the rest stays)."""
@@ -138,6 +174,7 @@ class WaitingLine:
         kept = [e for e in self.heap if e[3].token == e[2]]
         heapify(kept)
         self.heap = kept
+        self.top()
 
 
 class FreeAgents:

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from heapq import heappop, heappush
 
-from centralita.core.agents import RINGING, WRAP, Agent, Slot
+from centralita.core.agents import RINGING, Agent, Slot
 from centralita.core.commands import OfferToAgent
 from centralita.core.events import Requirement
 from centralita.core.interactions import OFFERED, WAITING, Interaction
+from centralita.core.lines import EMPTY, WaitingLine
 from centralita.core.queues import Pool, Queue
 from centralita.core.records import InteractionOffered
 from centralita.core.skills import qualifies, relax
@@ -189,30 +190,38 @@ class Matching(RouterState):
             entry = heappop(targeted)
             if entry[3].token == entry[2]:
                 return entry[3]
-        best_pool: Pool | None = None
-        best_weight = 0
-        best_rank = 0.0
-        best_seq = 0
         # (a list: compiled, iterated by index)
         pools = slot.pools if slot.agent.pools_gen == self.pool_gen else self._pools_for(slot)
-        for pool in pools:
-            top = pool.waiting.top()
-            if top is None:
-                continue
-            weight = pool.queue.neg_weight
-            rank = top.rank
-            if (
-                best_pool is None
-                or weight < best_weight
-                or (
-                    weight == best_weight
-                    and (rank < best_rank or (rank == best_rank and top.seq < best_seq))
-                )
-            ):
-                best_pool, best_weight, best_rank, best_seq = pool, weight, rank, top.seq
-        if best_pool is None:
-            return None
-        return best_pool.waiting.pop()
+        while True:
+            # the least bound over the pools (native fields of each pool's line: no
+            # pool's lists or interactions read), then that pool's true first: if it
+            # is the bound, no other pool's first can come before it
+            best: WaitingLine | None = None
+            best_weight = 0
+            best_rank = 0.0
+            best_seq = 0
+            for pool in pools:
+                line = pool.waiting
+                rank = line.first_rank
+                if rank == EMPTY:
+                    continue
+                weight = pool.queue.neg_weight
+                seq = line.first_seq
+                if (
+                    best is None
+                    or weight < best_weight
+                    or (
+                        weight == best_weight
+                        and (rank < best_rank or (rank == best_rank and seq < best_seq))
+                    )
+                ):
+                    best, best_weight, best_rank, best_seq = line, weight, rank, seq
+            if best is None:
+                return None
+            top = best.top()
+            if top is not None and top.rank == best_rank and top.seq == best_seq:
+                return best.pop()
+            # its first entries had gone stale (now dropped): compare again
 
     # --- offering ---------------------------------------------------------------------
 
@@ -236,7 +245,7 @@ class Matching(RouterState):
         for agent in agents:
             # back to an agent still wrapping it up: wrap-up ends (the count first: most
             # agents offered something have no leg in wrap-up)
-            if agent.counts[WRAP] and iid in agent.legs:
+            if agent.wrapping and iid in agent.legs:
                 self._end_wrap(agent, iid, now)
             slot = agent.slot(channel)
             agent.add_leg(iid, RINGING, slot)

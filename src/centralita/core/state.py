@@ -131,15 +131,14 @@ class RouterState:
         self, agent: Agent, now: float, out: list[Output], interaction_id: str | None
     ) -> None:
         """Emit `AgentStateChanged` if the derived state or reason changed."""
-        counts = agent.counts  # inline Agent.derive: this runs several times per call
         reason = None
-        if counts[0]:
+        if agent.ringing:
             state = RESERVED
-        elif counts[1]:
+        elif agent.talking:
             state = TALKING_STATE
-        elif counts[2]:
+        elif agent.holding:
             state = ON_HOLD
-        elif counts[3]:
+        elif agent.wrapping:
             state = WRAP_UP_STATE
         elif not agent.logged_in or agent.logout_pending:  # leaving: no 'available' blip
             state = LOGGED_OUT

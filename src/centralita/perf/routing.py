@@ -127,19 +127,18 @@ def replay(
         if check:
             digest.update(repr(out).encode())
         for o in out:
-            c = type(o)
-            if c is OfferToAgent:
+            if type(o) is OfferToAgent:
                 key = f"{o.agent_id}|{o.interaction_id}"
                 ringing.add(key)
                 schedule(at + ANSWER_DELAY, ACCEPT, key)
                 if at >= WARM_UP:
                     offers += 1
-            elif c is CancelOffer:
+            elif type(o) is CancelOffer:
                 ringing.discard(f"{o.agent_id}|{o.interaction_id}")
-            elif c is InteractionAnswered:
+            elif type(o) is InteractionAnswered:
                 connected.add(o.interaction_id)
                 schedule(at + rng.expovariate(1 / TALK_MEAN), END, o.interaction_id)
-            elif c is InteractionClosed:
+            elif type(o) is InteractionClosed:
                 alive.discard(o.interaction_id)
     return measured, offers, digest.hexdigest()[:16]
 
