@@ -27,7 +27,8 @@ def check_heads(timers: Timers) -> None:
     """Each lane's and the heap's cached head is its first entry's `(at, seq)`."""
     for lane in timers.lanes:
         if lane.head < len(lane.entries):
-            assert (lane.head_at, lane.head_seq) == lane.entries[lane.head][:2]
+            first = lane.entries[lane.head]
+            assert (lane.head_at, lane.head_seq) == (first.at, first.seq)
         else:
             assert (lane.head_at, lane.head_seq) == (NO_TIMER, 0)
     if timers.heap:
@@ -39,7 +40,8 @@ def check_heads(timers: Timers) -> None:
 def drain(timers: Timers) -> list[tuple[float, int]]:
     fired = []
     while timers.first != NO_TIMER:
-        at, seq, *_ = timers.peek()
+        first = timers.peek()
+        at, seq = first.at, first.seq
         assert at == timers.first
         fired.append((at, seq))
         timers.drop()
@@ -62,7 +64,7 @@ def test_given_any_deadlines_when_set_and_dropped_then_the_order_is_one_heaps(
         heapq.heappush(heap, (now + delay, timers.seq))
         if i < len(interleaved) and interleaved[i] and heap:  # fire the earliest now
             expected.append(heapq.heappop(heap))
-            fired.append(timers.peek()[:2])
+            fired.append((timers.peek().at, timers.peek().seq))
             timers.drop()
         check_heads(timers)
         assert len(timers) == len(heap)
@@ -82,15 +84,15 @@ def test_given_ties_across_lanes_and_the_heap_then_the_entry_set_first_fires_fir
     timers.set(12.0, WRAP_UP, owner="g", token=0)  # seq 7
     fired = []
     while timers.first != NO_TIMER:
-        fired.append(timers.peek()[3])
+        fired.append(timers.peek().owner)
         timers.drop()
         check_heads(timers)
     assert fired == ["d", "a", "b", "e", "f", "c", "g"]
     timers.set(1.0, WRAP_UP, owner="h", token=0)  # emptied lanes take entries again
     timers.set(0.5, RING, owner="i", token=0)
-    assert timers.peek()[3] == "i"
+    assert timers.peek().owner == "i"
     timers.drop()
-    assert timers.peek()[3] == "h"
+    assert timers.peek().owner == "h"
     timers.drop()
     assert timers.first == NO_TIMER
 
@@ -107,3 +109,24 @@ def test_a_lane_keeps_no_more_consumed_entries_than_live_ones() -> None:
     assert len(timers) == 1000
     assert drain(timers) == [(float(i), i + 1) for i in range(2000, 3000)]
     assert lane.entries == []
+
+
+def test_a_dropped_timer_is_reused_and_lets_go_of_its_owner() -> None:
+    """Setting a timer allocates nothing once timers have been dropped (`Timers.spare`),
+    and a dropped timer keeps no owner alive."""
+    timers = Timers()
+    owner = object()
+    timers.set(1.0, RING, owner=owner, token=7, extra=2.5)
+    first = timers.peek()
+    timers.drop()
+    assert first.owner is None and first.extra is None  # (read fields before `drop`)
+    timers.set(3.0, WRAP_UP, owner="later", token=8)
+    again = timers.peek()
+    assert again is first  # the same object, now carrying the later deadline
+    assert (again.at, again.kind, again.owner, again.token) == (3.0, WRAP_UP, "later", 8)
+    timers.set(2.0, WRAP_UP, owner="earlier", token=9)  # before the lane's last: the heap
+    assert timers.peek().owner == "earlier"
+    timers.drop()
+    assert timers.peek() is first
+    timers.drop()
+    assert timers.first == NO_TIMER and len(timers.spare) == 2

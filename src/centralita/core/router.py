@@ -63,7 +63,6 @@ from centralita.core.timers import (
     RELAX,
     RING,
     WRAP_UP,
-    Entry,
 )
 from centralita.errors import CentralitaError
 
@@ -148,11 +147,13 @@ class Router(AgentHandlers):
         while timers.first != NO_TIMER:
             where = timers.where  # `Timers.peek` inlined: every driver calls this per event
             if where == HEAP:
-                entry = timers.heap[0]
+                entry = timers.heap[0][2]
             else:
                 lane = timers.lanes[where]
                 entry = lane.entries[lane.head]
-            _at, _seq, kind, owner, token, _extra = entry
+            kind = entry.kind
+            owner = entry.owner
+            token = entry.token
             # `_live` inlined for the frequent kinds (typed locals: compiled attribute reads)
             if kind == WRAP_UP:
                 leg: Leg = owner
@@ -166,16 +167,15 @@ class Router(AgentHandlers):
                 relaxing: Interaction = owner
                 if relaxing.visit == token and relaxing.id in interactions:
                     return timers.first
-            elif self._live(entry):
+            elif self._live(kind, owner, token):
                 return timers.first
             timers.drop()  # stale
         return None
 
     # --- timers -----------------------------------------------------------------------
 
-    def _live(self, entry: Entry) -> bool:
-        """Whether a timer entry still means something (its owner's token matches)."""
-        _at, _seq, kind, owner, token, _extra = entry
+    def _live(self, kind: int, owner: Any, token: int) -> bool:
+        """Whether a timer still means something (its owner's token matches)."""
         if kind == WRAP_UP:  # the most frequent kinds first
             return bool(owner.wrap_token == token)
         if kind == RING:
@@ -197,12 +197,16 @@ class Router(AgentHandlers):
         while timers.first <= now:
             where = timers.where  # `Timers.peek` inlined
             if where == HEAP:
-                entry = timers.heap[0]
+                entry = timers.heap[0][2]
             else:
                 lane = timers.lanes[where]
                 entry = lane.entries[lane.head]
-            timers.drop()
-            at, _seq, kind, owner, token, extra = entry
+            at = entry.at
+            kind = entry.kind
+            owner = entry.owner
+            token = entry.token
+            extra = entry.extra
+            timers.drop()  # (the timer object is reused: its fields were read above)
             # the liveness test of `_live`, inlined for the frequent kinds
             if kind == WRAP_UP:
                 leg: Leg = owner
@@ -221,7 +225,7 @@ class Router(AgentHandlers):
                 if relaxing.visit == token and relaxing.id in interactions:
                     self.now = at
                     self._relax(relaxing, at, out)
-            elif self._live(entry):
+            elif self._live(kind, owner, token):
                 self.now = at
                 if kind == MAX_WAIT:
                     self._max_wait(owner, at, out)
