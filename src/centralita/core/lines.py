@@ -63,7 +63,8 @@ class WaitingLine:
     )
 
     def __init__(self) -> None:
-        self.lane: list[Interaction] = []
+        # (None: given out by `pop`, or found stale)
+        self.lane: list[Interaction | None] = []
         self.tokens: list[int] = []
         self.head = 0
         self.heap: list[WaitEntry] = []
@@ -109,11 +110,15 @@ class WaitingLine:
         tokens = self.tokens
         head = self.head
         end = len(lane)
+        first: Interaction | None = None
         while head < end:
-            if lane[head].token == tokens[head]:
+            first = lane[head]
+            if first is not None and first.token == tokens[head]:
                 break
+            lane[head] = None  # (let go of it now, while it is in the cache: `pop`)
             head += 1
         if head == end:
+            first = None
             if end:
                 lane.clear()
                 tokens.clear()
@@ -125,25 +130,17 @@ class WaitingLine:
             head = 0
         self.head = head
         heap = self.heap
-        if not heap:
-            if not lane:
-                return None
-            self.from_lane = True
-            return lane[head]
         while heap:
             entry = heap[0]
             if entry[3].token == entry[2]:
                 break
             heappop(heap)
         else:
-            if not lane:
-                return None
-            self.from_lane = True
-            return lane[head]
-        if not lane:
+            self.from_lane = first is not None
+            return first
+        if first is None:
             self.from_lane = False
             return entry[3]
-        first = lane[head]
         if first.rank < entry[0] or (first.rank == entry[0] and first.seq < entry[1]):
             self.from_lane = True
             return first
@@ -154,8 +151,15 @@ class WaitingLine:
         """Take the interaction `top` returned last (nothing changed in between); the
         next one's key becomes `first_rank` and `first_seq`."""
         if self.from_lane:
-            inter = self.lane[self.head]
-            self.head += 1
+            lane = self.lane
+            head = self.head
+            inter = lane[head]
+            assert inter is not None
+            # the lane lets go of what it has given out: an interaction that ends is
+            # then freed when it ends (its memory in the cache), not at the lane's next
+            # clearing or trimming, long after, with a cold miss for each
+            lane[head] = None
+            self.head = head + 1
         else:
             inter = heappop(self.heap)[3]
         self.top()
@@ -165,15 +169,20 @@ class WaitingLine:
         """Drop every stale entry (the order of the rest stays)."""
         lane = self.lane[self.head :]
         tokens = self.tokens[self.head :]
-        live = [i for i, inter in enumerate(lane) if inter.token == tokens[i]]
-        self.lane = [lane[i] for i in live]
-        self.tokens = [tokens[i] for i in live]
+        kept: list[Interaction | None] = []
+        kept_tokens: list[int] = []
+        for i, inter in enumerate(lane):
+            if inter is not None and inter.token == tokens[i]:
+                kept.append(inter)
+                kept_tokens.append(tokens[i])
+        self.lane = kept
+        self.tokens = kept_tokens
         self.head = 0
         if not self.lane:
             self.last_rank = _NONE
-        kept = [e for e in self.heap if e[3].token == e[2]]
-        heapify(kept)
-        self.heap = kept
+        live = [e for e in self.heap if e[3].token == e[2]]
+        heapify(live)
+        self.heap = live
         self.top()
 
 
@@ -183,7 +192,7 @@ class FreeAgents:
     __slots__ = ("head", "heap", "lane", "last1", "last2")
 
     def __init__(self) -> None:
-        self.lane: list[AgentEntry] = []
+        self.lane: list[AgentEntry | None] = []  # (None: taken, or found stale)
         self.head = 0
         self.heap: list[AgentEntry] = []
         self.last1 = _NONE
@@ -208,9 +217,12 @@ class FreeAgents:
         head = self.head
         end = len(lane)
         while head < end:
-            entry = lane[head]
-            if entry[3].epoch == entry[4]:
-                break
+            item = lane[head]
+            if item is not None:
+                entry = item
+                if entry[3].epoch == entry[4]:
+                    break
+            lane[head] = None  # (let go of it now, while it is in the cache)
             head += 1
         heap = self.heap
         while heap:
@@ -229,6 +241,7 @@ class FreeAgents:
                     heappop(heap)
                     return top[3]
             slot: Slot | None = entry[3]
+            lane[head] = None  # (given out: freed now, not at the next clearing)
             head += 1
         elif heap:
             heappop(heap)
@@ -249,7 +262,7 @@ class FreeAgents:
 
     def compact(self) -> None:
         """Drop every stale entry (the order of the rest stays)."""
-        self.lane = [e for e in self.lane[self.head :] if e[3].epoch == e[4]]
+        self.lane = [e for e in self.lane[self.head :] if e is not None and e[3].epoch == e[4]]
         self.head = 0
         if not self.lane:
             self.last1 = _NONE
