@@ -127,7 +127,7 @@ def test_pools_created_later_join_each_agents_list_where_a_rebuild_would_put_the
         arrive(r, f"c{n}", 1.0 + n, queue=queue, skills=skills)
         r.handle(Tick(), 2.0 + n + 30.0)  # ring timeouts: agents free again
     for agent in r.agents.values():
-        kept = {channel: list(slot.pools) for channel, slot in agent.slots.items()}
+        kept = {channel: slot.pools for channel, slot in agent.slots.items()}
         agent.pools_gen = -1  # rebuild
         r._pools_for(agent.slots["voice"])
         assert kept == {c: slot.pools for c, slot in agent.slots.items()}, agent.id

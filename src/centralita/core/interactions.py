@@ -64,30 +64,32 @@ class Interaction:
         skills: Requirement,
         ani: str | None,
     ) -> None:
+        # (compiled, the fields lie in the order first assigned here: those a routing
+        # decision reads come first, so that they share two cache lines)
+        self.token = 0  # bumped when it stops waiting in a heap (lazy deletion)
+        self.rank = 0.0  # order in the queue: lower first (see Router._enter)
+        self.seq = 0
+        self.state = WAITING
         self.id = interaction_id
         self.channel = channel
+        self.queue: Queue | None = None
+        self.pool: Pool | None = None
+        self.target: Agent | None = None
+        self.offer_token = 0  # bumped on each offer round (cancels ring timers)
+        self.offers: list[Agent] = []
+        # the pool of its skills as asked (step 0) in this queue: set on each queue entry
+        # (`Matching._current_pool` at step 0), it holds the relaxed pools by step
+        self.base: Pool | None = None
+        self.step = 0  # index of the next relaxation step
+        self.visit = 0  # bumped on each queue entry (cancels max-wait/relax timers)
         self.arrived_at = arrived_at
         self.priority = priority
         self.skills = skills  # as asked for, before relaxation
         self.required: Requirement = skills  # what is required now
         self.ani = ani
         self.campaign: str | None = None
-        self.state = WAITING
-        self.queue: Queue | None = None
-        self.pool: Pool | None = None
-        # the pool of its skills as asked (step 0) in this queue: set on each queue entry
-        # (`Matching._current_pool` at step 0), it holds the relaxed pools by step
-        self.base: Pool | None = None
         self.enqueued_at = arrived_at
-        self.rank = 0.0  # order in the queue: lower first (see Router._enter)
-        self.seq = 0
-        self.step = 0  # index of the next relaxation step
-        self.token = 0  # bumped when it stops waiting in a heap (lazy deletion)
-        self.visit = 0  # bumped on each queue entry (cancels max-wait/relax timers)
-        self.offer_token = 0  # bumped on each offer round (cancels ring timers)
-        self.target: Agent | None = None
         self.target_token = 0
-        self.offers: list[Agent] = []
         self.agent: Agent | None = None
         self.answered = False
         self.connected_at = 0.0

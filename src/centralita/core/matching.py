@@ -44,15 +44,16 @@ class Matching(RouterState):
                         self._push_agent(pool, agent.slots[channel])
         return pool
 
-    def _pools_for(self, slot: Slot) -> list[Pool]:
+    def _pools_for(self, slot: Slot) -> tuple[Pool, ...]:
         agent = slot.agent
         if agent.pools_gen != self.pool_gen:
-            for each in agent.slots.values():
-                each.pools = []
+            by_channel: dict[str, list[Pool]] = {channel: [] for channel in agent.slots}
             for queue in agent.queues:
                 for pool in queue.pools.values():
                     if qualifies(agent.skills, pool.required):
-                        agent.slot(pool.channel).pools.append(pool)
+                        by_channel.setdefault(pool.channel, []).append(pool)
+            for channel, pools in by_channel.items():
+                agent.slot(channel).pools = tuple(pools)
             agent.pools_gen = self.pool_gen
         return slot.pools
 
@@ -97,7 +98,6 @@ class Matching(RouterState):
         (under a fresh epoch)."""
         epoch = slot.epoch + 1
         slot.epoch = epoch
-        # (a list: compiled, iterated by index)
         pools = slot.pools if slot.agent.pools_gen == self.pool_gen else self._pools_for(slot)
         # `_push_agent` inlined; the longest-idle key (the default strategy) is the
         # same in every such queue
@@ -190,7 +190,6 @@ class Matching(RouterState):
             entry = heappop(targeted)
             if entry[3].token == entry[2]:
                 return entry[3]
-        # (a list: compiled, iterated by index)
         pools = slot.pools if slot.agent.pools_gen == self.pool_gen else self._pools_for(slot)
         while True:
             # the least bound over the pools (native fields of each pool's line: no
@@ -267,9 +266,11 @@ class Matching(RouterState):
 def _add_pool(agent: Agent, pool: Pool) -> None:
     """Put a new pool into the agent's list where `_pools_for` would list it (by the
     agent's queues, then by creation): `_advertise` draws random keys in that order."""
-    pools = agent.slot(pool.channel).pools
+    slot = agent.slot(pool.channel)
+    pools = list(slot.pools)
     rank = agent.queues.index(pool.queue)
     at = len(pools)
     while at and agent.queues.index(pools[at - 1].queue) > rank:
         at -= 1
     pools.insert(at, pool)
+    slot.pools = tuple(pools)
