@@ -73,13 +73,14 @@ class Agent:
         "by",
         "config",
         "engaged",
+        "first_leg",
         "first_slot",
         "handled_today",
         "holding",
         "id",
-        "legs",
         "logged_in",
         "logout_pending",
+        "more_legs",
         "pause",
         "pause_reasons",
         "pause_token",
@@ -110,7 +111,9 @@ class Agent:
         self.logout_pending = False
         self.pause: str | None = None
         self.by: str | None = None  # supervisor who forced the presence in effect
-        self.legs: dict[str, Leg] = {}  # interaction id → its leg
+        # the interactions it holds, oldest first: the first apart (an agent holds one at
+        # most, mostly), read without a dict or a list; the others in `more_legs`
+        self.first_leg: Leg | None = None
         # legs in each leg state (native ints: no list to reach on the hot paths)
         self.ringing = 0
         self.talking = 0
@@ -141,6 +144,7 @@ class Agent:
         self.engaged: dict[str, tuple[Slot, str | None]] = {}
         self.queues: list[Queue] = []
         self.rr: dict[str, int] = {}
+        self.more_legs: list[Leg] = []
 
     def slot(self, channel: str) -> Slot:
         """The agent's slot on `channel` (capacity 0 if it has none configured)."""
@@ -166,8 +170,29 @@ class Agent:
         slot = first if first is not None and first.channel == channel else self.slots.get(channel)
         return self.accepting and slot is not None and slot.load < slot.capacity
 
+    def legs(self) -> list[Leg]:
+        """The legs it holds, oldest first."""
+        first = self.first_leg
+        return [] if first is None else [first, *self.more_legs]
+
+    def leg(self, interaction_id: str) -> Leg | None:
+        """Its leg of that interaction, if it holds one."""
+        first = self.first_leg
+        if first is None:
+            return None
+        if first.id == interaction_id:
+            return first
+        for leg in self.more_legs:
+            if leg.id == interaction_id:
+                return leg
+        return None
+
     def add_leg(self, interaction_id: str, leg: int, slot: Slot) -> None:
-        self.legs[interaction_id] = Leg(interaction_id, leg, slot)
+        new = Leg(interaction_id, leg, slot)
+        if self.first_leg is None:
+            self.first_leg = new
+        else:
+            self.more_legs.append(new)
         self.count(leg, 1)
         slot.load += 1
         slot.epoch += 1
@@ -184,7 +209,8 @@ class Agent:
             self.wrapping += delta
 
     def move_leg(self, interaction_id: str, state: int) -> Leg:
-        leg = self.legs[interaction_id]
+        leg = self.leg(interaction_id)
+        assert leg is not None, interaction_id
         self.count(leg.state, -1)
         self.count(state, 1)
         leg.state = state
@@ -192,9 +218,13 @@ class Agent:
 
     def drop_leg(self, interaction_id: str, now: float) -> Slot:
         """Remove a leg; returns its slot. The channel frees up (new epoch)."""
-        legs = self.legs
-        leg = legs[interaction_id]
-        del legs[interaction_id]  # (not `pop`: compiled, `del` is no method call)
+        leg = self.leg(interaction_id)
+        assert leg is not None, interaction_id
+        if leg is self.first_leg:
+            more = self.more_legs
+            self.first_leg = more.pop(0) if more else None
+        else:
+            self.more_legs.remove(leg)
         leg.wrap_token = 0  # its wrap-up timer, if any, goes stale
         self.count(leg.state, -1)
         slot = leg.slot

@@ -244,7 +244,7 @@ class Matching(RouterState):
         for agent in agents:
             # back to an agent still wrapping it up: wrap-up ends (the count first: most
             # agents offered something have no leg in wrap-up)
-            if agent.wrapping and iid in agent.legs:
+            if agent.wrapping and agent.leg(iid) is not None:
                 self._end_wrap(agent, iid, now)
             slot = agent.slot(channel)
             agent.add_leg(iid, RINGING, slot)

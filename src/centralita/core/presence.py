@@ -32,7 +32,7 @@ def _wrong(agent: Agent, event: str) -> InvalidTransition:
 class AgentHandlers(InteractionHandlers):
     def _logged_in(self, e: AgentLoggedIn, now: float, out: list[Output]) -> None:
         agent = self.agent(e.agent_id)
-        if agent.logged_in or agent.legs:
+        if agent.logged_in or agent.first_leg is not None:
             raise _wrong(agent, "agent_logged_in")
         if e.reason is not None:
             self.pause_reason(e.reason, agent)
@@ -54,7 +54,8 @@ class AgentHandlers(InteractionHandlers):
         agent.invalidate()
         for queue in agent.queues:
             queue.logged_in -= 1
-        for iid, leg in list(agent.legs.items()):
+        for leg in agent.legs():
+            iid = leg.id
             if leg.state == RINGING:
                 inter = self.interactions[iid]
                 self._cancel_offers(inter, [agent], now, out, "agent_left", serve=False)
@@ -83,7 +84,7 @@ class AgentHandlers(InteractionHandlers):
             self._route(inter, now, out)
 
     def _after_work(self, agent: Agent, now: float, out: list[Output]) -> None:
-        if agent.logout_pending and not agent.legs and not agent.engaged:
+        if agent.logout_pending and agent.first_leg is None and not agent.engaged:
             agent.set_presence(False, None, False)
             self._set_state(agent, now, out, None)
 
@@ -147,7 +148,7 @@ class AgentHandlers(InteractionHandlers):
 
     def _wrap_ended(self, e: WrapUpEnded, now: float, out: list[Output]) -> None:
         agent = self.agent(e.agent_id)
-        wrapping = [iid for iid, leg in agent.legs.items() if leg.state == WRAP]
+        wrapping = [leg.id for leg in agent.legs() if leg.state == WRAP]
         if e.interaction_id is not None:
             if e.interaction_id not in wrapping:
                 raise _wrong(agent, "wrap_up_ended")
@@ -172,7 +173,7 @@ class AgentHandlers(InteractionHandlers):
 
     def _wrap_extended(self, e: WrapUpExtended, now: float, out: list[Output]) -> None:
         agent = self.agent(e.agent_id)
-        wrapping = [leg for leg in agent.legs.values() if leg.state == WRAP]
+        wrapping = [leg for leg in agent.legs() if leg.state == WRAP]
         if not wrapping or e.seconds <= 0:
             raise _wrong(agent, "wrap_up_extended")
         for leg in wrapping:

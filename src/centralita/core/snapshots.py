@@ -81,7 +81,7 @@ def agent_snapshot(agent: Agent) -> AgentSnapshot:
         agent.state,
         agent.reason,
         agent.since,
-        tuple(agent.legs),
+        tuple(leg.id for leg in agent.legs()),
         # configured channels, and any other the agent holds something on
         MappingProxyType({c: s.load for c, s in agent.slots.items() if c in configured or s.load}),
         MappingProxyType({c: s.capacity for c, s in agent.slots.items() if c in configured}),

@@ -340,7 +340,7 @@ def run(
         top, _ = heapq.heappop(plain)
         heapq.heappush(plain, (top + 1.0, i))
     bare_hot = (clock() - clock0) / 20_000 / 1000.0
-    busy = sum(1 for a in router.agents.values() if a.legs)
+    busy = sum(1 for a in router.agents.values() if a.first_leg is not None)
     return {
         "agents": agents,
         "queues": queues,
