@@ -48,7 +48,9 @@ class Slot:
         # (a tuple: its items lie in the object itself, one cache line fewer to read)
         self.pools: tuple[Pool, ...] = ()
         # interactions waiting for this agent only: (rank, seq, token, interaction)
-        self.targeted: list[tuple[float, int, int, Interaction]] = []
+        # (None until the first: most agents never have one, and the routing reads
+        # this field for every agent it serves)
+        self.targeted: list[tuple[float, int, int, Interaction]] | None = None
 
 
 class Leg:
@@ -114,6 +116,7 @@ class Agent:
         # the interactions it holds, oldest first: the first apart (an agent holds one at
         # most, mostly), read without a dict or a list; the others in `more_legs`
         self.first_leg: Leg | None = None
+        self.more_legs: list[Leg] | None = None  # (None until needed)
         # legs in each leg state (native ints: no list to reach on the hot paths)
         self.ringing = 0
         self.talking = 0
@@ -144,7 +147,6 @@ class Agent:
         self.engaged: dict[str, tuple[Slot, str | None]] = {}
         self.queues: list[Queue] = []
         self.rr: dict[str, int] = {}
-        self.more_legs: list[Leg] = []
 
     def slot(self, channel: str) -> Slot:
         """The agent's slot on `channel` (capacity 0 if it has none configured)."""
@@ -173,7 +175,10 @@ class Agent:
     def legs(self) -> list[Leg]:
         """The legs it holds, oldest first."""
         first = self.first_leg
-        return [] if first is None else [first, *self.more_legs]
+        if first is None:
+            return []
+        more = self.more_legs
+        return [first, *more] if more else [first]
 
     def leg(self, interaction_id: str) -> Leg | None:
         """Its leg of that interaction, if it holds one."""
@@ -182,15 +187,19 @@ class Agent:
             return None
         if first.id == interaction_id:
             return first
-        for leg in self.more_legs:
-            if leg.id == interaction_id:
-                return leg
+        more = self.more_legs
+        if more is not None:
+            for leg in more:
+                if leg.id == interaction_id:
+                    return leg
         return None
 
     def add_leg(self, interaction_id: str, leg: int, slot: Slot) -> None:
         new = Leg(interaction_id, leg, slot)
         if self.first_leg is None:
             self.first_leg = new
+        elif self.more_legs is None:
+            self.more_legs = [new]
         else:
             self.more_legs.append(new)
         self.count(leg, 1)
@@ -220,11 +229,12 @@ class Agent:
         """Remove a leg; returns its slot. The channel frees up (new epoch)."""
         leg = self.leg(interaction_id)
         assert leg is not None, interaction_id
+        more = self.more_legs
         if leg is self.first_leg:
-            more = self.more_legs
             self.first_leg = more.pop(0) if more else None
         else:
-            self.more_legs.remove(leg)
+            assert more is not None
+            more.remove(leg)
         leg.wrap_token = 0  # its wrap-up timer, if any, goes stale
         self.count(leg.state, -1)
         slot = leg.slot

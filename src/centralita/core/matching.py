@@ -125,7 +125,11 @@ class Matching(RouterState):
             if target.ready_for(channel):
                 self._offer(inter, [target], now, out)
             else:
-                heappush(target.slot(channel).targeted, (inter.rank, inter.seq, inter.token, inter))
+                slot = target.slot(channel)
+                targeted = slot.targeted
+                if targeted is None:
+                    targeted = slot.targeted = []
+                heappush(targeted, (inter.rank, inter.seq, inter.token, inter))
             return
         pool = inter.pool
         assert pool is not None
@@ -186,10 +190,11 @@ class Matching(RouterState):
         """The decision, agent side: the best interaction the slot's agent may take on
         its channel (its own targeted ones first), taken out of its heap."""
         targeted = slot.targeted
-        while targeted:
-            entry = heappop(targeted)
-            if entry[3].token == entry[2]:
-                return entry[3]
+        if targeted is not None:
+            while targeted:
+                entry = heappop(targeted)
+                if entry[3].token == entry[2]:
+                    return entry[3]
         pools = slot.pools if slot.agent.pools_gen == self.pool_gen else self._pools_for(slot)
         while True:
             # the least bound over the pools (native fields of each pool's line: no

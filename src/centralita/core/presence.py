@@ -74,10 +74,10 @@ class AgentHandlers(InteractionHandlers):
     def _release_targeted(self, agent: Agent, now: float, out: list[Output]) -> None:
         """Interactions waiting for this agent only go to their queue instead."""
         waiting = [
-            e[3] for slot in agent.slots.values() for e in slot.targeted if e[3].token == e[2]
+            e[3] for slot in agent.slots.values() for e in slot.targeted or () if e[3].token == e[2]
         ]
         for slot in agent.slots.values():
-            slot.targeted = []
+            slot.targeted = None
         for inter in sorted(waiting, key=place):
             inter.target = None
             inter.token += 1
