@@ -30,6 +30,18 @@ def test_key_changes_with_any_compiled_source(tmp_path: Path, monkeypatch: pytes
     assert native.source_key() != before  # an edited source never meets an old build
 
 
+def test_key_changes_with_the_build_recipe(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build without the profile (`CENTRALITA_NATIVE_PGO=0`) or by another recipe is
+    another build: neither is taken for the other."""
+    monkeypatch.delenv("CENTRALITA_NATIVE_PGO", raising=False)
+    guided = native.source_key()
+    monkeypatch.setenv("CENTRALITA_NATIVE_PGO", "0")
+    assert native.source_key() != guided
+    monkeypatch.delenv("CENTRALITA_NATIVE_PGO")
+    monkeypatch.setattr(native, "RECIPE", native.RECIPE + " (changed)")
+    assert native.source_key() != guided
+
+
 def test_every_module_on_the_routing_path_is_compiled() -> None:
     """A new core module left out of `MODULES` would run interpreted inside the compiled
     core (and slow every call into it) without any test noticing."""
@@ -72,6 +84,11 @@ def test_compiled_core_passes_the_core_and_simulator_tests(tmp_path: Path):
         timeout=600,
     )
     assert built.returncode == 0, built.stdout + built.stderr
+    # with GCC, the profile-guided build (its training run loaded the instrumented core)
+    marker = next((tmp_path / "cache").glob("*/complete")).read_text()
+    guided = "yes" if native._compiler_is_gcc() else "no"
+    assert f"profile-guided: {guided}" in marker, marker
+    assert f"({'profile-guided' if guided == 'yes' else 'without a profile'})" in built.stdout
     check = subprocess.run(
         [sys.executable, "-c", "from centralita.core import native; print(native.is_compiled())"],
         env=env,
