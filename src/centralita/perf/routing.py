@@ -58,6 +58,83 @@ def build(agents: int, queues: int, rng: Random) -> Router:
     return Router(queues=qconfs, agents=configs, rng=rng)
 
 
+class _World:
+    """The benchmark's callers and phones around a router: Poisson arrivals over the
+    queues, each asking its queue's skill at level 3; answers `ANSWER_DELAY` after an
+    offer; exponential talk times; callers who give up waiting. `next` is the next event
+    for the router and its time (None: nothing left), `observe` reads what the router
+    returned and schedules what follows (its random draws in a fixed order: a seed gives
+    one run)."""
+
+    def __init__(self, router: Router, rng: Random, agents: int) -> None:
+        self.router = router
+        self.rng = rng
+        self.queue_ids = router.queue_ids()
+        self.rate = UTILISATION * agents / (TALK_MEAN + WRAP + ANSWER_DELAY)  # arrivals/s
+        self.pending: list[tuple[float, int, int, str]] = []
+        self.seq = 0
+        self.counter = 0
+        self.ringing: set[str] = set()  # "agent|interaction" offers not yet answered
+        self.connected: set[str] = set()
+        self.alive: set[str] = set()
+        self.answered = 0
+        self.abandoned = 0
+        self.schedule(rng.expovariate(self.rate), ARRIVE, "")
+
+    def schedule(self, at: float, kind: int, iid: str) -> None:
+        self.seq += 1
+        heapq.heappush(self.pending, (at, self.seq, kind, iid))
+
+    def next(self) -> tuple[float, Any] | None:
+        rng = self.rng
+        pending = self.pending
+        while True:
+            deadline = self.router.next_deadline()
+            if not pending or (deadline is not None and pending[0][0] > deadline):
+                return None if deadline is None else (deadline, Tick())
+            at, _, kind, iid = heapq.heappop(pending)
+            if kind == ARRIVE:
+                self.counter += 1
+                iid = f"c{self.counter}"
+                q = self.queue_ids[rng.randrange(len(self.queue_ids))]
+                self.alive.add(iid)
+                self.schedule(at + rng.expovariate(1 / PATIENCE_MEAN), HANGUP, iid)
+                self.schedule(at + rng.expovariate(self.rate), ARRIVE, "")
+                return at, InteractionArrived(iid, queue=q, skills=((q, 3),))
+            if kind == ACCEPT:
+                if iid not in self.ringing:
+                    continue  # the offer was cancelled meanwhile (caller left)
+                self.ringing.discard(iid)
+                agent_id, iid = iid.split("|")
+                return at, OfferAccepted(iid, agent_id)
+            if kind == END:
+                self.connected.discard(iid)
+                return at, InteractionEnded(iid)
+            if iid in self.connected or iid not in self.alive:
+                continue  # patience only matters while waiting
+            return at, CallerHungUp(iid)
+
+    def observe(self, out: list[Any], at: float) -> int:
+        """Follow what the router returned at `at`; returns the offers made."""
+        made = 0
+        for o in out:
+            if type(o) is OfferToAgent:
+                made += 1
+                key = f"{o.agent_id}|{o.interaction_id}"
+                self.ringing.add(key)
+                self.schedule(at + ANSWER_DELAY, ACCEPT, key)
+            elif type(o) is CancelOffer:
+                self.ringing.discard(f"{o.agent_id}|{o.interaction_id}")
+            elif type(o) is InteractionAnswered:
+                self.answered += 1
+                self.connected.add(o.interaction_id)
+                self.schedule(at + self.rng.expovariate(1 / TALK_MEAN), END, o.interaction_id)
+            elif type(o) is InteractionClosed:
+                self.alive.discard(o.interaction_id)
+                self.abandoned += o.outcome.value.endswith("abandoned")
+        return made
+
+
 def replay(
     events: int, agents: int = 1000, queues: int = 20, seed: int = 1, check: bool = False
 ) -> tuple[int, int, str]:
@@ -68,57 +145,16 @@ def replay(
     the outputs costs instructions of its own)."""
     rng = Random(seed)
     router = build(agents, queues, rng)
-    queue_ids = router.queue_ids()
-    rate = UTILISATION * agents / (TALK_MEAN + WRAP + ANSWER_DELAY)
     digest = hashlib.sha256()
-    pending: list[tuple[float, int, int, str]] = []
-    seq = 0
     for agent_id in router.agent_ids():
         out = router.handle(AgentLoggedIn(agent_id), 0.0)
         if check:
             digest.update(repr(out).encode())
-
-    def schedule(at: float, kind: int, iid: str) -> None:
-        nonlocal seq
-        seq += 1
-        heapq.heappush(pending, (at, seq, kind, iid))
-
-    schedule(rng.expovariate(rate), ARRIVE, "")
-    ringing: set[str] = set()
-    connected: set[str] = set()
-    alive: set[str] = set()
-    counter = measured = offers = 0
+    world = _World(router, rng, agents)
+    measured = offers = 0
     handle = router.handle
-    while True:
-        deadline = router.next_deadline()
-        if pending and (deadline is None or pending[0][0] <= deadline):
-            at, _, kind, iid = heapq.heappop(pending)
-            event: Any
-            if kind == ARRIVE:
-                counter += 1
-                iid = f"c{counter}"
-                q = queue_ids[rng.randrange(len(queue_ids))]
-                event = InteractionArrived(iid, queue=q, skills=((q, 3),))
-                alive.add(iid)
-                schedule(at + rng.expovariate(1 / PATIENCE_MEAN), HANGUP, iid)
-                schedule(at + rng.expovariate(rate), ARRIVE, "")
-            elif kind == ACCEPT:
-                if iid not in ringing:
-                    continue
-                ringing.discard(iid)
-                agent_id, iid = iid.split("|")
-                event = OfferAccepted(iid, agent_id)
-            elif kind == END:
-                connected.discard(iid)
-                event = InteractionEnded(iid)
-            else:
-                if iid in connected or iid not in alive:
-                    continue
-                event = CallerHungUp(iid)
-        elif deadline is not None:
-            at, event = deadline, Tick()
-        else:
-            break
+    while (step := world.next()) is not None:
+        at, event = step
         if at >= WARM_UP:
             if measured == events:
                 break
@@ -126,20 +162,9 @@ def replay(
         out = handle(event, at)
         if check:
             digest.update(repr(out).encode())
-        for o in out:
-            if type(o) is OfferToAgent:
-                key = f"{o.agent_id}|{o.interaction_id}"
-                ringing.add(key)
-                schedule(at + ANSWER_DELAY, ACCEPT, key)
-                if at >= WARM_UP:
-                    offers += 1
-            elif type(o) is CancelOffer:
-                ringing.discard(f"{o.agent_id}|{o.interaction_id}")
-            elif type(o) is InteractionAnswered:
-                connected.add(o.interaction_id)
-                schedule(at + rng.expovariate(1 / TALK_MEAN), END, o.interaction_id)
-            elif type(o) is InteractionClosed:
-                alive.discard(o.interaction_id)
+        made = world.observe(out, at)
+        if at >= WARM_UP:
+            offers += made
     return measured, offers, digest.hexdigest()[:16]
 
 
@@ -232,84 +257,28 @@ def run(
     """Ramp up, then drive the router for `seconds` of wall-clock time; return figures."""
     rng = Random(seed)
     router = build(agents, queues, rng)
-    queue_ids = router.queue_ids()
-    rate = UTILISATION * agents / (TALK_MEAN + WRAP + ANSWER_DELAY)  # arrivals per second
-    pending: list[tuple[float, int, int, str]] = []
-    seq = 0
     for agent_id in router.agent_ids():
         router.handle(AgentLoggedIn(agent_id), 0.0)
     selection = SelectionTimer(router)
-
-    def schedule(at: float, kind: int, iid: str) -> None:
-        nonlocal seq
-        seq += 1
-        heapq.heappush(pending, (at, seq, kind, iid))
-
-    schedule(rng.expovariate(rate), ARRIVE, "")
+    world = _World(router, rng, agents)
     latencies: list[int] = []
     decisions = 0
     decision_ns = 0
     events = 0
     handle_ns = 0
-    answered = abandoned = 0
-    connected: set[str] = set()
-    ringing: set[str] = set()
-    alive: set[str] = set()
-    counter = 0
     clock = time.perf_counter_ns
     handle = router.handle
     gc.disable()
     started = 0
     stop = 0
+    at = 0.0
     try:
-        while True:
-            deadline = router.next_deadline()
-            if pending and (deadline is None or pending[0][0] <= deadline):
-                at, _, kind, iid = heapq.heappop(pending)
-                if kind == ARRIVE:
-                    counter += 1
-                    iid = f"c{counter}"
-                    q = queue_ids[rng.randrange(len(queue_ids))]
-                    event: Any = InteractionArrived(iid, queue=q, skills=((q, 3),))
-                    alive.add(iid)
-                    schedule(at + rng.expovariate(1 / PATIENCE_MEAN), HANGUP, iid)
-                    schedule(at + rng.expovariate(rate), ARRIVE, "")
-                elif kind == ACCEPT:
-                    if iid not in ringing:
-                        continue  # the offer was cancelled meanwhile (caller left)
-                    ringing.discard(iid)
-                    agent_id, iid = iid.split("|")
-                    event = OfferAccepted(iid, agent_id)
-                elif kind == END:
-                    connected.discard(iid)
-                    event = InteractionEnded(iid)
-                else:
-                    if iid in connected or iid not in alive:
-                        continue  # patience only matters while waiting
-                    event = CallerHungUp(iid)
-            elif deadline is not None:
-                at, event = deadline, Tick()
-            else:
-                break
+        while (step := world.next()) is not None:
+            at, event = step
             t0 = clock()
             out = handle(event, at)
             elapsed = clock() - t0
-            made = 0
-            for o in out:
-                if type(o) is OfferToAgent:
-                    made += 1
-                    key = f"{o.agent_id}|{o.interaction_id}"
-                    ringing.add(key)
-                    schedule(at + ANSWER_DELAY, ACCEPT, key)
-                elif type(o) is CancelOffer:
-                    ringing.discard(f"{o.agent_id}|{o.interaction_id}")
-                elif type(o) is InteractionAnswered:
-                    answered += 1
-                    connected.add(o.interaction_id)
-                    schedule(at + rng.expovariate(1 / TALK_MEAN), END, o.interaction_id)
-                elif type(o) is InteractionClosed:
-                    alive.discard(o.interaction_id)
-                    abandoned += o.outcome.value.endswith("abandoned")
+            made = world.observe(out, at)
             if at < WARM_UP:
                 continue  # ramp-up from an idle center: not the sustained load
             if not started:
@@ -366,8 +335,8 @@ def run(
         "bare_heap_p99_us": round(bare_p99, 2),
         "events": events,
         "events_per_second": round(events / (handle_ns / 1e9)) if handle_ns else 0,
-        "answered": answered,
-        "abandoned": abandoned,
+        "answered": world.answered,
+        "abandoned": world.abandoned,
         "agents_working_at_end": busy,
         "waiting_at_end": sum(len(q.waiting) for q in router.queues.values()),
         "note": (
