@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from centralita.core import AgentConfig
 from centralita.core.agents import Agent, Slot
 from centralita.core.interactions import Interaction
-from centralita.core.lines import FreeAgents, WaitingLine
+from centralita.core.lines import EMPTY, FreeAgents, WaitingLine
 
 # (operation, key, second key): keys repeat and go back (lane, heap, ties); operation
 # 0-1 push, 2 makes a random entry stale, 3 takes the first live one
@@ -57,10 +57,17 @@ def test_waiting_line_takes_interactions_in_one_heaps_order(steps) -> None:
             expected = heapq.heappop(reference)[3] if reference else None
             top = line.top()
             assert top is expected
+            first = (EMPTY, 0) if top is None else (top.rank, top.seq)
+            assert (line.first_rank, line.first_seq) == first  # `top` makes it exact
             if top is not None:
                 assert line.pop() is expected
         if n % 17 == 16:
             line.compact()
+        # the cached first key never comes after the first live interaction (what
+        # `Matching._best_waiting` relies on)
+        live = sorted((e[0], e[1]) for e in reference if e[3].token == e[2])
+        if live:
+            assert (line.first_rank, line.first_seq) <= live[0]
     assert len(line) >= sum(1 for e in reference if e[3].token == e[2])
 
 

@@ -226,9 +226,13 @@ class Agent:
         return leg
 
     def drop_leg(self, interaction_id: str, now: float) -> Slot:
-        """Remove a leg; returns its slot. The channel frees up (new epoch)."""
+        """Remove its leg of that interaction; returns its slot (see `remove_leg`)."""
         leg = self.leg(interaction_id)
         assert leg is not None, interaction_id
+        return self.remove_leg(leg, now)
+
+    def remove_leg(self, leg: Leg, now: float) -> Slot:
+        """Remove a leg it holds; returns its slot. The channel frees up (new epoch)."""
         more = self.more_legs
         if leg is self.first_leg:
             self.first_leg = more.pop(0) if more else None

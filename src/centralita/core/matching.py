@@ -250,7 +250,7 @@ class Matching(RouterState):
             # back to an agent still wrapping it up: wrap-up ends (the count first: most
             # agents offered something have no leg in wrap-up)
             if agent.wrapping and agent.leg(iid) is not None:
-                self._end_wrap(agent, iid, now)
+                agent.drop_leg(iid, now)  # (its wrap-up timer goes stale)
             slot = agent.slot(channel)
             agent.add_leg(iid, RINGING, slot)
             if queue.round_robin:
@@ -262,10 +262,6 @@ class Matching(RouterState):
             if advertise and slot.load < slot.capacity and agent.accepting:
                 self._advertise(slot)
         self.timers.set(now + timeout, RING, inter, inter.offer_token)
-
-    def _end_wrap(self, agent: Agent, interaction_id: str, now: float) -> Slot:
-        """Drop a wrap-up leg (its timer goes stale); returns the freed slot."""
-        return agent.drop_leg(interaction_id, now)
 
 
 def _add_pool(agent: Agent, pool: Pool) -> None:

@@ -89,7 +89,7 @@ def source_key() -> str:
     digest = hashlib.sha256()
     digest.update(sys.version.encode())
     digest.update(str(sysconfig.get_config_var("EXT_SUFFIX")).encode())
-    digest.update(RECIPE.encode() + b"\0" + _profiled_setting().encode())
+    digest.update(RECIPE.encode() + (b"\0profiled" if _profile_wanted() else b"\0plain"))
     for name in MODULES:
         digest.update(name.encode() + b"\0")
         digest.update((_HERE / f"{name}.py").read_bytes())
@@ -154,7 +154,7 @@ def build(*, force: bool = False, quiet: bool = True) -> Path:
             ignore=shutil.ignore_patterns("__pycache__", "*.so", "*.pyc"),
         )
         flags = ["-fvisibility=hidden"]  # (the modules' `PyInit_*` stay exported)
-        profiled = _profiled_setting() == "1" and _compiler_is_gcc()
+        profiled = _profile_wanted() and _compiler_is_gcc()
         if profiled:
             # one directory, the same object paths in both builds: GCC finds each
             # object's profile by its path
@@ -194,8 +194,8 @@ def build(*, force: bool = False, quiet: bool = True) -> Path:
     return target
 
 
-def _profiled_setting() -> str:
-    return "0" if os.environ.get("CENTRALITA_NATIVE_PGO", "1") == "0" else "1"
+def _profile_wanted() -> bool:
+    return os.environ.get("CENTRALITA_NATIVE_PGO", "1") != "0"
 
 
 def _compiler_is_gcc() -> bool:
@@ -221,32 +221,25 @@ def _mypyc(work: Path, cflags: list[str], ldflags: list[str]) -> None:
     env = dict(os.environ, CENTRALITA_NATIVE="0", MYPYC_OPT_LEVEL="3")
     env["CFLAGS"] = " ".join([os.environ.get("CFLAGS", ""), *cflags]).strip()
     env["LDFLAGS"] = " ".join([os.environ.get("LDFLAGS", ""), *ldflags]).strip()
-    done = subprocess.run(
-        [sys.executable, "-m", "mypyc", *files],
-        cwd=work,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode != 0:
-        tail = (done.stdout + done.stderr)[-4000:]
-        raise RuntimeError(f"mypyc failed (exit {done.returncode}):\n{tail}")
+    _run([sys.executable, "-m", "mypyc", *files], work, env, "mypyc")
 
 
 def _train(work: Path) -> None:
     """Run the instrumented build on the benchmark's world (it writes the profile)."""
     env = dict(os.environ, CENTRALITA_NATIVE="0", PYTHONPATH=str(work))
+    _run([sys.executable, "-c", TRAINING], work, env, "the profile's training run", timeout=600)
+
+
+def _run(
+    command: list[str], cwd: Path, env: dict[str, str], what: str, timeout: float | None = None
+) -> None:
+    """Run a build step; a failure raises with the end of what it printed."""
     done = subprocess.run(
-        [sys.executable, "-c", TRAINING],
-        cwd=work,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
+        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
     )
     if done.returncode != 0:
         tail = (done.stdout + done.stderr)[-4000:]
-        raise RuntimeError(f"the profile's training run failed (exit {done.returncode}):\n{tail}")
+        raise RuntimeError(f"{what} failed (exit {done.returncode}):\n{tail}")
 
 
 def _ensure(path: Path) -> Path:

@@ -62,7 +62,7 @@ class AgentHandlers(InteractionHandlers):
                 if not inter.offers:
                     self._requeue(inter, now, out)
             elif leg.state == WRAP:
-                self._end_wrap(agent, iid, now)
+                agent.drop_leg(iid, now)
         if agent.logout_pending:
             self._after_work(agent, now, out)
         self._set_state(agent, now, out, None)
@@ -155,7 +155,7 @@ class AgentHandlers(InteractionHandlers):
             wrapping = [e.interaction_id]
         if not wrapping:
             raise _wrong(agent, "wrap_up_ended")
-        slots = {self._end_wrap(agent, iid, now) for iid in wrapping}
+        slots = {agent.drop_leg(iid, now) for iid in wrapping}
         self._set_state(agent, now, out, wrapping[-1])
         if agent.logout_pending:
             self._after_work(agent, now, out)
@@ -164,9 +164,8 @@ class AgentHandlers(InteractionHandlers):
 
     def _wrap_timeout(self, leg: Leg, now: float, out: list[Output]) -> None:
         agent = leg.slot.agent
-        interaction_id = leg.id
-        slot = agent.drop_leg(interaction_id, now)  # `_end_wrap` inlined
-        self._set_state(agent, now, out, interaction_id)
+        slot = agent.remove_leg(leg, now)
+        self._set_state(agent, now, out, leg.id)
         if agent.logout_pending:
             self._after_work(agent, now, out)
         self._serve(slot, now, out)
